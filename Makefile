@@ -1,0 +1,39 @@
+# Every target bootstraps .venv itself: a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: demo test test-sqlite test-postgresql bench lint serve clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make demo: the main job on the embedded store (SQLite + ./alpr-data), then serve the API
+demo: $(STAMP)
+	$(BIN)/alpr demo $(ARGS)
+
+## make test: the whole suite on SQLite and on PostgreSQL, then lint and type checks
+test: $(STAMP)
+	$(BIN)/pytest $(ARGS)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+## make bench: benchmarks that print tables (never run by the tests)
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+serve: $(STAMP)
+	$(BIN)/alpr serve $(ARGS)
+
+clean:
+	rm -rf $(VENV) alpr-data .pytest_cache .mypy_cache .ruff_cache

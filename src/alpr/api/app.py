@@ -1,0 +1,64 @@
+"""create_app: the FastAPI application, refusing to start with an unguarded route."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from alpr import __version__
+from alpr.api.deps import route_guard
+from alpr.api.health import router as health_router
+from alpr.cameras.views import router as cameras_router
+from alpr.config import Settings, get_settings
+from alpr.policy import Policy, load_checked_policy
+from alpr.reads.images import ImageStore
+from alpr.reads.views import router as reads_router
+
+ROUTERS = (health_router, cameras_router, reads_router)
+
+
+def create_app(*, settings: Settings | None = None, policy: Policy | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="alpr",
+        version=__version__,
+        description="Automated License Plate Recognition with SB 34 enforced in software.",
+    )
+    app.state.settings = settings
+    app.state.policy = policy or load_checked_policy(settings.policy)
+    app.state.images = ImageStore(settings.image_dir)
+    for router in ROUTERS:
+        app.include_router(router)
+    check_every_route_guarded(app)
+    return app
+
+
+def check_every_route_guarded(app: FastAPI) -> None:
+    """Deny by default: a route without a permission (or an explicit `public`) is a bug."""
+    unguarded = _unguarded(app.routes)
+    if unguarded:
+        raise RuntimeError("routes without a permission check: " + ", ".join(unguarded))
+
+
+def _unguarded(routes: Iterable[BaseRoute]) -> list[str]:
+    found = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            if not _guards(route.dependant):
+                found.append(f"{sorted(route.methods or [])} {route.path}")
+        elif isinstance(nested := getattr(route, "original_router", None), APIRouter):
+            # FastAPI >= 0.120 keeps an included router as one lazy route: look inside it.
+            found.extend(_unguarded(nested.routes))
+    return found
+
+
+def _guards(dependant: Dependant) -> list[Any]:
+    found = [guard for d in dependant.dependencies if (guard := route_guard(d.call))]
+    for dependency in dependant.dependencies:
+        found.extend(_guards(dependency))
+    return found

@@ -1,0 +1,118 @@
+"""Who is calling, and may they: the dependencies every route declares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import record
+from alpr.cameras.service import camera_for_key
+from alpr.db.session import unit_of_work
+from alpr.policy import Policy
+from alpr.reads.images import ImageStore
+from alpr.users.permissions import Permission, Role, permissions_for
+
+_bearer = HTTPBearer(auto_error=False, description="A camera API key or a user session token")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: a camera (by API key) or, from issue 5 on, a user."""
+
+    kind: str
+    id: str
+    organization: str | None
+    permissions: frozenset[Permission]
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _deny(request: Request, reason: str, actor: str = "anonymous") -> None:
+    # Its own transaction: the request's work is rolled back, the refusal must still be kept.
+    with unit_of_work() as session:
+        record(
+            session,
+            event=AuditEvent.API_AUTH_DENIED,
+            actor=actor,
+            outcome=Outcome.DENIED,
+            source=client_address(request),
+            details={"method": request.method, "path": request.url.path, "reason": reason},
+        )
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        _deny(request, "no credentials")
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "authentication required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with unit_of_work() as session:
+        camera = camera_for_key(session, credentials.credentials)
+        if camera is not None:
+            return Principal(
+                kind="camera",
+                id=camera.id,
+                organization=camera.agency,
+                permissions=permissions_for([Role.CAMERA]),
+            )
+    _deny(request, "unknown or disabled credentials")
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "invalid credentials", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """A dependency that lets the call through only with this permission."""
+
+    def check(
+        request: Request, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        if permission not in principal.permissions:
+            _deny(request, f"missing permission {permission}", principal.actor)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"requires permission {permission}")
+        return principal
+
+    check.required_permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+def public(request: Request) -> None:
+    """Marks a route as deliberately open to everyone (health check, transparency page)."""
+
+
+def policy(request: Request) -> Policy:
+    value: Policy = request.app.state.policy
+    return value
+
+
+def image_store(request: Request) -> ImageStore:
+    value: ImageStore = request.app.state.images
+    return value
+
+
+def route_guard(call: Any) -> str | None:
+    """'public', the permission a dependency requires, or None if it is not a guard."""
+    if call is public:
+        return "public"
+    permission = getattr(call, "required_permission", None)
+    return str(permission) if permission is not None else None
+
+
+PolicyDep = Annotated[Policy, Depends(policy)]
+ImagesDep = Annotated[ImageStore, Depends(image_store)]

@@ -1,0 +1,38 @@
+"""`alpr audit verify`: walk the hash chain and name the first broken entry."""
+
+from __future__ import annotations
+
+import typer
+
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import ChainReport, record, verify_chain
+from alpr.console import cli_actor, console, fail
+from alpr.db.session import unit_of_work
+
+app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+
+def verify_and_record(actor: str) -> ChainReport:
+    """Verify the chain; reading the audit log is itself an audited event."""
+    with unit_of_work() as session:
+        report = verify_chain(session)
+    with unit_of_work() as session:
+        record(
+            session,
+            event=AuditEvent.AUDIT_VERIFY,
+            actor=actor,
+            outcome=Outcome.SUCCESS if report.ok else Outcome.FAILURE,
+            details={"checked": report.checked, "broken_id": report.broken_id,
+                     "reason": report.reason},
+        )
+    return report
+
+
+@app.command("verify")
+def verify() -> None:
+    """Check every entry's link and content; exit 1 at the first broken one."""
+    report = verify_and_record(cli_actor())
+    if not report.ok:
+        raise fail(f"audit chain broken at entry {report.broken_id}: {report.reason}"
+                   f" ({report.checked} entries before it are intact)")
+    console.print(f"audit chain intact: {report.checked} entries verified")

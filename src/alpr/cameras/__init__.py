@@ -1,0 +1,1 @@
+"""The camera registry: fixed and mobile cameras, their locations and API keys."""

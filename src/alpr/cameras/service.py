@@ -1,0 +1,107 @@
+"""Register, list and disable cameras; authenticate a camera by its API key."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alpr.audit.events import AuditEvent
+from alpr.audit.service import record
+from alpr.cameras.models import Camera, CameraKind
+from alpr.cameras.schemas import CameraIn
+from alpr.db.base import utcnow
+
+API_KEY_PREFIX = "alpr_cam_"
+
+
+class CameraError(ValueError):
+    """A camera request that cannot be honoured; the message says why."""
+
+
+def hash_api_key(key: str) -> str:
+    # Keys are 256 random bits, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def register_camera(
+    session: Session, *, camera: CameraIn, actor: str, now: datetime | None = None
+) -> tuple[Camera, str]:
+    """Store a camera and return it with its API key (the key is not stored, only its hash)."""
+    if session.get(Camera, camera.id) is not None:
+        raise CameraError(f"camera {camera.id!r} already exists")
+    if camera.kind is CameraKind.FIXED and (camera.lat is None or camera.lon is None):
+        raise CameraError("a fixed camera needs its location (lat and lon)")
+    if (camera.lat is None) != (camera.lon is None):
+        raise CameraError("give both lat and lon, or neither")
+    now = now or utcnow()
+    key = new_api_key()
+    row = Camera(
+        **camera.model_dump(mode="json"),
+        active=True,
+        api_key_hash=hash_api_key(key),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        event=AuditEvent.CAMERA_REGISTER,
+        actor=actor,
+        organization=camera.agency,
+        details=camera.model_dump(mode="json"),
+        now=now,
+    )
+    return row, key
+
+
+def list_cameras(session: Session, *, include_inactive: bool = True) -> list[Camera]:
+    query = select(Camera).order_by(Camera.id)
+    if not include_inactive:
+        query = query.where(Camera.active.is_(True))
+    return list(session.scalars(query))
+
+
+def get_camera(session: Session, camera_id: str) -> Camera:
+    camera = session.get(Camera, camera_id)
+    if camera is None:
+        raise CameraError(f"no camera {camera_id!r}")
+    return camera
+
+
+def disable_camera(
+    session: Session, *, camera_id: str, actor: str, reason: str, now: datetime | None = None
+) -> Camera:
+    """Stop a camera: its key no longer authenticates and its reads are refused."""
+    camera = get_camera(session, camera_id)
+    if not camera.active:
+        raise CameraError(f"camera {camera_id!r} is already disabled")
+    now = now or utcnow()
+    camera.active = False
+    camera.disabled_at = now
+    record(
+        session,
+        event=AuditEvent.CAMERA_DISABLE,
+        actor=actor,
+        organization=camera.agency,
+        details={"camera_id": camera_id, "reason": reason},
+        now=now,
+    )
+    return camera
+
+
+def camera_for_key(session: Session, key: str) -> Camera | None:
+    """The active camera this API key belongs to, or None."""
+    if not key.startswith(API_KEY_PREFIX):
+        return None
+    camera = session.scalar(select(Camera).where(Camera.api_key_hash == hash_api_key(key)))
+    if camera is None or not camera.active:
+        return None
+    return camera

@@ -1,0 +1,57 @@
+"""The `alpr` command: each domain adds its own commands here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from alpr.audit.cli import app as audit_app
+from alpr.cameras.cli import app as cameras_app
+from alpr.db.cli import app as db_app
+from alpr.policy.cli import app as policy_app
+from alpr.reads.cli import app as reads_app
+
+app = typer.Typer(
+    help="alpr: licence plate recognition with California SB 34 enforced in software.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(policy_app, name="policy")
+app.add_typer(cameras_app, name="cameras")
+app.add_typer(reads_app, name="reads")
+app.add_typer(audit_app, name="audit")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from alpr.api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Exit after the job")] = False,
+    count: Annotated[int, typer.Option(help="Reads in the sample batch", min=3)] = 12,
+    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+) -> None:
+    """Run the main job on a generated camera batch, then serve the API."""
+    from alpr.console import console
+    from alpr.demo.run import run_demo
+
+    run_demo(count=count)
+    if not no_serve:
+        console.print(f"serving the API on http://{host}:{port}/docs (Ctrl-C to stop)")
+        serve(host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

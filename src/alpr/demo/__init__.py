@@ -1,0 +1,1 @@
+"""`alpr demo`: the main job on data the project generates itself."""

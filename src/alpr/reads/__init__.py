@@ -1,0 +1,1 @@
+"""Plate reads: the table, the image store and the one ingest path."""

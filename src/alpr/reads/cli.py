@@ -1,0 +1,62 @@
+"""`alpr reads import FILE.jsonl`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from alpr.config import get_settings
+from alpr.console import cli_actor, console, fail
+from alpr.policy import PolicyError, load_checked_policy
+from alpr.reads.images import ImageStore
+from alpr.reads.importer import ImportSummary, count_lines, import_jsonl
+
+app = typer.Typer(help="Plate reads.", no_args_is_help=True)
+
+
+def run_import(path: Path, *, actor: str) -> ImportSummary:
+    """Import with a progress bar, using the configured policy and image store."""
+    settings = get_settings()
+    try:
+        policy = load_checked_policy(settings.policy)
+    except PolicyError as error:
+        raise fail(str(error)) from error
+    total = count_lines(path)
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("import", total=total)
+        return import_jsonl(
+            path,
+            actor=actor,
+            policy=policy,
+            images=ImageStore(settings.image_dir),
+            max_clock_skew=settings.max_clock_skew,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+
+
+def print_summary(summary: ImportSummary) -> None:
+    console.print(
+        f"[bold]{summary.lines}[/] lines: [green]{summary.accepted} accepted[/],"
+        f" [yellow]{summary.duplicates} duplicates[/], [red]{summary.rejected} rejected[/]"
+    )
+    if summary.rejections:
+        table = Table("line", "why it was rejected", title="Rejected lines")
+        for line, reason in summary.rejections[:50]:
+            table.add_row(str(line), reason)
+        console.print(table)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Ingest a JSONL file of reads (image paths relative to the file)."""
+    summary = run_import(file, actor=cli_actor())
+    print_summary(summary)
+    if summary.rejected and not summary.accepted and not summary.duplicates:
+        raise typer.Exit(1)

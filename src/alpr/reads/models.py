@@ -1,0 +1,49 @@
+"""The reads table. On PostgreSQL it is range-partitioned by day on captured_at."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alpr.db.base import Base, UtcDateTime
+
+
+class Read(Base):
+    __tablename__ = "reads"
+    __table_args__ = (
+        CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
+        CheckConstraint("lat >= -90 AND lat <= 90", name="lat"),
+        CheckConstraint("lon >= -180 AND lon <= 180", name="lon"),
+        Index("ix_reads_plate_time", "plate_normalized", "captured_at"),
+        Index("ix_reads_captured_at", "captured_at"),
+        Index("ix_reads_location", "lat", "lon"),
+        Index("ix_reads_camera_time", "camera_id", "captured_at"),
+        {"postgresql_partition_by": "RANGE (captured_at)"},
+    )
+
+    # The source's UUID: the same read sent twice is stored once. The partition key must be
+    # part of the primary key on PostgreSQL, so a read is identified by (id, captured_at).
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    captured_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    plate: Mapped[str] = mapped_column(String(32))
+    plate_normalized: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    region: Mapped[str | None] = mapped_column(String(8))
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    heading: Mapped[float | None] = mapped_column(Float)
+    plate_image: Mapped[str | None] = mapped_column(String(64))
+    vehicle_image: Mapped[str | None] = mapped_column(String(64))
+    vehicle_color: Mapped[str | None] = mapped_column(String(40))
+    vehicle_make: Mapped[str | None] = mapped_column(String(40))
+    vehicle_model: Mapped[str | None] = mapped_column(String(40))
+    logically_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# Column order used by the bulk paths (COPY on PostgreSQL, executemany on SQLite).
+READ_COLUMNS: tuple[str, ...] = tuple(column.name for column in Read.__table__.columns)

@@ -1,0 +1,55 @@
+"""Wire shapes of a read: what cameras send, and what ingest answers per item."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class ReadIn(BaseModel):
+    """One read as a camera, edge unit or import file sends it.
+
+    `plate_image` / `vehicle_image` name the image: base64 data in a JSON batch, the name
+    of a file part in a multipart upload, a path relative to the file in a JSONL import.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID = Field(description="The source's id for this read; resends are ignored")
+    plate: str = Field(min_length=1, max_length=32)
+    confidence: float = Field(ge=0, le=1)
+    region: str | None = Field(default=None, max_length=8, description="State or country")
+    captured_at: AwareDatetime
+    camera_id: str | None = Field(
+        default=None, max_length=64, description="Defaults to the authenticated camera"
+    )
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    heading: float | None = Field(default=None, ge=0, lt=360)
+    plate_image: str | None = None
+    vehicle_image: str | None = None
+    vehicle_color: str | None = Field(default=None, max_length=40)
+    vehicle_make: str | None = Field(default=None, max_length=40)
+    vehicle_model: str | None = Field(default=None, max_length=40)
+
+
+class ItemStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class ItemResult(BaseModel):
+    index: int
+    id: str | None
+    status: ItemStatus
+    reason: str | None = None
+
+
+class IngestReport(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    results: list[ItemResult]

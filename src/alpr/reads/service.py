@@ -1,0 +1,263 @@
+"""The one ingest path: every read enters the system through `ingest`.
+
+It validates each item on its own (a bad item never drops the good ones), stores the
+accepted reads idempotently by their source UUID, and answers per item: accepted,
+duplicate, or rejected with the reason. Rejections are audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import record
+from alpr.cameras.models import Camera
+from alpr.db.base import utcnow
+from alpr.policy import Policy
+from alpr.reads import storage
+from alpr.reads.images import ImageError, ImageStore, check_image
+from alpr.reads.plates import PlateError, normalize_plate
+from alpr.reads.schemas import IngestReport, ItemResult, ItemStatus, ReadIn
+
+IMAGE_FIELDS = ("plate_image", "vehicle_image")
+# At most this many rejections are copied into one audit entry; the count is always exact.
+_AUDITED_REJECTIONS = 100
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    """One read as received: its fields, and the bytes of the images it names.
+
+    `problem` is set by an adapter that could not even decode the item (bad base64, a
+    missing file part); the item is then rejected with that reason.
+    """
+
+    data: Mapping[str, Any]
+    images: Mapping[str, bytes] = field(default_factory=dict)
+    problem: str | None = None
+
+
+class _RejectedError(Exception):
+    """Internal: the reason one item is refused."""
+
+
+@dataclass
+class _Batch:
+    """What the checks need to know once per batch, not once per item."""
+
+    session: Session
+    policy: Policy
+    camera: Camera | None
+    now: datetime
+    max_skew: timedelta
+    cameras: dict[str, Camera | None] = field(default_factory=dict)
+
+    def camera_named(self, camera_id: str) -> Camera | None:
+        if camera_id not in self.cameras:
+            self.cameras[camera_id] = self.session.get(Camera, camera_id)
+        return self.cameras[camera_id]
+
+
+def ingest(
+    session: Session,
+    items: Sequence[IngestItem],
+    *,
+    actor: str,
+    policy: Policy,
+    images: ImageStore,
+    camera: Camera | None = None,
+    now: datetime | None = None,
+    max_clock_skew: timedelta = timedelta(minutes=5),
+) -> IngestReport:
+    """Validate and store a batch of reads; `camera` is the authenticated sender, if any."""
+    batch = _Batch(session, policy, camera, now or utcnow(), max_clock_skew)
+    results: list[ItemResult | None] = [None] * len(items)
+    candidates: dict[uuid.UUID, tuple[int, dict[str, Any], dict[str, bytes]]] = {}
+
+    for index, item in enumerate(items):
+        read_id = _raw_id(item.data)
+        try:
+            row, image_data = _check(batch, item)
+        except _RejectedError as why:
+            results[index] = ItemResult(
+                index=index, id=read_id, status=ItemStatus.REJECTED, reason=str(why)
+            )
+            continue
+        if row["id"] in candidates:
+            results[index] = ItemResult(index=index, id=read_id, status=ItemStatus.DUPLICATE)
+            continue
+        candidates[row["id"]] = (index, row, image_data)
+
+    keys = [(row["id"], row["captured_at"]) for _, row, _ in candidates.values()]
+    stored = storage.already_stored(session, keys)
+    fresh: list[dict[str, Any]] = []
+    for read_id_, (index, row, image_data) in candidates.items():
+        if (read_id_, row["captured_at"]) in stored:
+            results[index] = ItemResult(index=index, id=str(read_id_), status=ItemStatus.DUPLICATE)
+            continue
+        for name, data in image_data.items():
+            images.put(data, row[name])
+        fresh.append(row)
+
+    inserted = storage.insert_reads(session, fresh)
+    for row in fresh:
+        index = candidates[row["id"]][0]
+        status = ItemStatus.ACCEPTED if row["id"] in inserted else ItemStatus.DUPLICATE
+        results[index] = ItemResult(index=index, id=str(row["id"]), status=status)
+
+    report = _report([result for result in results if result is not None])
+    if report.rejected:
+        _audit_rejections(batch, report, actor)
+    return report
+
+
+def _raw_id(data: Mapping[str, Any]) -> str | None:
+    value = data.get("id") if isinstance(data, Mapping) else None
+    return str(value)[:64] if value is not None else None
+
+
+def _check(batch: _Batch, item: IngestItem) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Return the row to store and the images to keep, or raise _RejectedError with the reason."""
+    if item.problem:
+        raise _RejectedError(item.problem)
+    try:
+        read = ReadIn.model_validate(item.data)
+    except ValidationError as error:
+        raise _RejectedError(_describe(error)) from error
+    try:
+        plate = normalize_plate(read.plate)
+    except PlateError as error:
+        raise _RejectedError(f"plate: {error}") from error
+
+    camera = _check_camera(batch, read.camera_id)
+    captured_at = read.captured_at.astimezone(UTC)
+    _check_time(batch, captured_at)
+    lat, lon = _location(read, camera)
+    image_digests, image_data = _check_images(read, item.images)
+
+    row: dict[str, Any] = {
+        "id": read.id,
+        "captured_at": captured_at,
+        "received_at": batch.now,
+        "plate": read.plate.strip(),
+        "plate_normalized": plate,
+        "confidence": read.confidence,
+        "region": read.region.upper() if read.region else None,
+        "camera_id": camera.id,
+        "lat": lat,
+        "lon": lon,
+        "heading": read.heading if read.heading is not None else camera.heading,
+        "vehicle_color": read.vehicle_color,
+        "vehicle_make": read.vehicle_make,
+        "vehicle_model": read.vehicle_model,
+        "logically_deleted_at": None,
+        **image_digests,
+    }
+    return row, image_data
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for detail in error.errors()[:3]:
+        where = ".".join(str(part) for part in detail["loc"]) or "read"
+        problems.append(f"{where}: {detail['msg']}")
+    return "; ".join(problems)
+
+
+def _check_camera(batch: _Batch, camera_id: str | None) -> Camera:
+    sender = batch.camera
+    if camera_id is None:
+        if sender is None:
+            raise _RejectedError("camera_id: required")
+        camera_id = sender.id
+    if sender is not None and camera_id != sender.id:
+        raise _RejectedError(
+            f"camera_id: read names camera {camera_id!r} but was sent by {sender.id!r}"
+        )
+    camera = batch.camera_named(camera_id)
+    if camera is None:
+        raise _RejectedError(f"camera_id: unknown camera {camera_id!r}")
+    if not camera.active:
+        raise _RejectedError(f"camera_id: camera {camera_id!r} is disabled")
+    return camera
+
+
+def _check_time(batch: _Batch, captured_at: datetime) -> None:
+    if captured_at > batch.now + batch.max_skew:
+        raise _RejectedError(
+            f"captured_at: {captured_at.isoformat()} is in the future"
+            f" (more than {int(batch.max_skew.total_seconds())} s ahead of the server clock)"
+        )
+    oldest = batch.policy.retention.delete_after.before(batch.now)
+    if captured_at < oldest:
+        raise _RejectedError(
+            f"captured_at: {captured_at.isoformat()} is older than the retention period"
+            f" ({batch.policy.retention.delete_after}); it would be purged at once"
+        )
+
+
+def _location(read: ReadIn, camera: Camera) -> tuple[float, float]:
+    if (read.lat is None) != (read.lon is None):
+        raise _RejectedError("lat/lon: give both or neither")
+    if read.lat is not None and read.lon is not None:
+        return read.lat, read.lon
+    if camera.lat is not None and camera.lon is not None:
+        return camera.lat, camera.lon  # a fixed camera's reads are where the camera is
+    raise _RejectedError(f"lat/lon: required for mobile camera {camera.id!r}")
+
+
+def _check_images(
+    read: ReadIn, supplied: Mapping[str, bytes]
+) -> tuple[dict[str, str | None], dict[str, bytes]]:
+    digests: dict[str, str | None] = {}
+    data: dict[str, bytes] = {}
+    for name in IMAGE_FIELDS:
+        if getattr(read, name) is None:
+            digests[name] = None
+            continue
+        content = supplied.get(name)
+        if content is None:
+            raise _RejectedError(f"{name}: image data not supplied")
+        try:
+            digests[name] = check_image(content)
+        except ImageError as error:
+            raise _RejectedError(f"{name}: {error}") from error
+        data[name] = content
+    return digests, data
+
+
+def _report(results: list[ItemResult]) -> IngestReport:
+    counts = {status: 0 for status in ItemStatus}
+    for result in results:
+        counts[result.status] += 1
+    return IngestReport(
+        accepted=counts[ItemStatus.ACCEPTED],
+        duplicates=counts[ItemStatus.DUPLICATE],
+        rejected=counts[ItemStatus.REJECTED],
+        results=results,
+    )
+
+
+def _audit_rejections(batch: _Batch, report: IngestReport, actor: str) -> None:
+    rejected = [r for r in report.results if r.status is ItemStatus.REJECTED]
+    record(
+        batch.session,
+        event=AuditEvent.READ_INGEST_REJECTED,
+        actor=actor,
+        outcome=Outcome.FAILURE,
+        organization=batch.camera.agency if batch.camera else None,
+        details={
+            "camera_id": batch.camera.id if batch.camera else None,
+            "batch_size": len(report.results),
+            "rejected": report.rejected,
+            "items": [r.model_dump(exclude={"status"}) for r in rejected[:_AUDITED_REJECTIONS]],
+        },
+        now=batch.now,
+    )

@@ -1,0 +1,76 @@
+"""Bulk writes of accepted reads: COPY on PostgreSQL, one executemany on SQLite.
+
+Ingest is the hot path (a city's cameras send thousands of reads a minute), so rows go
+in without building ORM objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from psycopg import errors as pg_errors
+from sqlalchemy import and_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from alpr.reads.models import READ_COLUMNS, Read
+from alpr.reads.partitions import ensure_partitions
+
+ReadKey = tuple[uuid.UUID, datetime]
+
+
+def already_stored(session: Session, keys: Sequence[ReadKey]) -> set[ReadKey]:
+    """Which of these (id, captured_at) pairs are in the table already."""
+    if not keys:
+        return set()
+    times = [captured_at for _, captured_at in keys]
+    # The time range lets PostgreSQL look only in the partitions this batch can touch.
+    query = select(Read.id, Read.captured_at).where(
+        and_(
+            Read.id.in_([read_id for read_id, _ in keys]),
+            Read.captured_at >= min(times),
+            Read.captured_at <= max(times),
+        )
+    )
+    return {(row.id, row.captured_at) for row in session.execute(query)}
+
+
+def insert_reads(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert rows not yet stored; return the ids actually inserted."""
+    if not rows:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_postgresql(session, rows)
+    session.execute(sqlite_insert(Read).on_conflict_do_nothing(), rows)
+    # SQLite transactions hold the write lock from BEGIN IMMEDIATE, so the duplicate check
+    # made before this insert is still true: every row went in.
+    return {row["id"] for row in rows}
+
+
+def _insert_postgresql(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    ensure_partitions(session, {row["captured_at"].date() for row in rows})
+    try:
+        with session.begin_nested():
+            _copy(session, rows)
+        return {row["id"] for row in rows}
+    except pg_errors.UniqueViolation:
+        # Another worker stored some of these reads after our duplicate check: fall back
+        # to an insert that skips them and tells us which rows went in.
+        statement = pg_insert(Read).on_conflict_do_nothing().returning(Read.id)
+        return set(session.scalars(statement, rows))
+
+
+def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    columns = ", ".join(READ_COLUMNS)
+    with connection.cursor() as cursor, cursor.copy(f"COPY reads ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in READ_COLUMNS])
+
+
+

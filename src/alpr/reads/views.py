@@ -1,0 +1,157 @@
+"""POST /api/v1/reads: a camera sends a batch of reads (JSON, or multipart with image files)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
+from alpr.cameras.service import get_camera
+from alpr.db.session import unit_of_work
+from alpr.reads.schemas import IngestReport
+from alpr.reads.service import IMAGE_FIELDS, IngestItem, ingest
+from alpr.users.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/reads", tags=["reads"])
+Sender = Annotated[Principal, Depends(require(Permission.READS_INGEST))]
+MAX_BATCH = 1000
+
+_BATCH_SCHEMA = {
+    "type": "object",
+    "required": ["reads"],
+    "properties": {"reads": {"type": "array", "items": {"$ref": "#/components/schemas/ReadIn"}}},
+}
+
+
+@router.post(
+    "",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": (
+                "JSON: {\"reads\": [...]} with images as base64 strings. Multipart: a part"
+                " `reads` holding that JSON, and one file part per image, named by the"
+                " read's plate_image / vehicle_image."
+            ),
+            "content": {
+                "application/json": {"schema": _BATCH_SCHEMA},
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"reads": {"type": "string"}}}
+                },
+            },
+        }
+    },
+)
+async def post_reads(
+    request: Request, sender: Sender, policy: PolicyDep, images: ImagesDep
+) -> IngestReport:
+    """Store a batch; each item is answered accepted, duplicate or rejected with a reason."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        items = await _multipart_items(request)
+    else:
+        items = _json_items(_batch(await _json_body(request)))
+    settings = request.app.state.settings
+
+    def run() -> IngestReport:
+        with unit_of_work() as session:
+            camera = get_camera(session, sender.id)
+            return ingest(
+                session,
+                items,
+                actor=sender.actor,
+                policy=policy,
+                images=images,
+                camera=camera,
+                max_clock_skew=settings.max_clock_skew,
+            )
+
+    return await run_in_threadpool(run)
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"body is not JSON: {error}") from error
+
+
+def _batch(body: Any) -> list[Any]:
+    reads = body.get("reads") if isinstance(body, dict) else None
+    if not isinstance(reads, list):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, 'expected an object {"reads": [...]}'
+        )
+    if len(reads) > MAX_BATCH:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"at most {MAX_BATCH} reads per request"
+        )
+    return reads
+
+
+def _json_items(reads: list[Any]) -> list[IngestItem]:
+    items = []
+    for data in reads:
+        if not isinstance(data, Mapping):
+            items.append(IngestItem(data={}, problem="read: expected a JSON object"))
+            continue
+        decoded: dict[str, bytes] = {}
+        problem = None
+        for name in IMAGE_FIELDS:
+            value = data.get(name)
+            if isinstance(value, str):
+                try:
+                    decoded[name] = _decode_base64(value)
+                except ValueError as error:
+                    problem = f"{name}: {error}"
+        items.append(IngestItem(data=data, images=decoded, problem=problem))
+    return items
+
+
+def _decode_base64(value: str) -> bytes:
+    if value.startswith("data:"):  # data URI: data:image/jpeg;base64,....
+        value = value.partition(",")[2]
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("not valid base64") from error
+
+
+async def _multipart_items(request: Request) -> list[IngestItem]:
+    form = await request.form(max_files=2 * MAX_BATCH, max_fields=10)
+    raw = form.get("reads")
+    if not isinstance(raw, str):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "multipart upload needs a text part 'reads'"
+        )
+    try:
+        reads = _batch(json.loads(raw))
+    except json.JSONDecodeError as error:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"part 'reads' is not JSON: {error}"
+        ) from error
+    files = {name: value for name, value in form.multi_items() if isinstance(value, UploadFile)}
+    items = []
+    for data in reads:
+        if not isinstance(data, Mapping):
+            items.append(IngestItem(data={}, problem="read: expected a JSON object"))
+            continue
+        attached: dict[str, bytes] = {}
+        problem = None
+        for name in IMAGE_FIELDS:
+            part = data.get(name)
+            if part is None:
+                continue
+            upload = files.get(str(part))
+            if upload is None:
+                problem = f"{name}: no file part named {part!r}"
+            else:
+                attached[name] = await upload.read()
+        items.append(IngestItem(data=data, images=attached, problem=problem))
+    return items

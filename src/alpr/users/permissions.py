@@ -1,0 +1,77 @@
+"""Which role may do what. Imports no other domain, so every domain can depend on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    READS_INGEST = "reads:ingest"
+    READS_SEARCH = "reads:search"
+    READS_VIEW_LOGICALLY_DELETED = "reads:view-logically-deleted"
+    READS_CORRECT = "reads:correct"
+    ALERTS_RECEIVE = "alerts:receive"
+    HOTLIST_ENTER = "hotlist:enter"
+    HOTLIST_APPROVE = "hotlist:approve"
+    HOTLIST_IMPORT = "hotlist:import"
+    CAMERAS_MANAGE = "cameras:manage"
+    USERS_MANAGE = "users:manage"
+    AUDIT_VIEW = "audit:view"
+    RETENTION_MANAGE = "retention:manage"
+    SHARING_MANAGE = "sharing:manage"
+    CONFIG_MANAGE = "config:manage"
+
+
+class Role(StrEnum):
+    SYSTEM_ADMINISTRATOR = "system-administrator"
+    ALPR_ADMINISTRATOR = "alpr-administrator"
+    DATA_USER = "data-user"
+    PATROL = "patrol"
+    AUDITOR = "auditor"
+    CAMERA = "camera"  # a device sending reads with its API key, never a person
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # Only administrators change configuration (REQ C7); only System Administrators see
+    # logically deleted reads (REQ Q7, R2).
+    Role.SYSTEM_ADMINISTRATOR: frozenset(
+        {
+            Permission.CAMERAS_MANAGE,
+            Permission.USERS_MANAGE,
+            Permission.CONFIG_MANAGE,
+            Permission.READS_SEARCH,
+            Permission.READS_VIEW_LOGICALLY_DELETED,
+            Permission.RETENTION_MANAGE,
+            Permission.AUDIT_VIEW,
+        }
+    ),
+    Role.ALPR_ADMINISTRATOR: frozenset(
+        {
+            Permission.USERS_MANAGE,
+            Permission.HOTLIST_ENTER,
+            Permission.HOTLIST_APPROVE,
+            Permission.HOTLIST_IMPORT,
+            Permission.READS_SEARCH,
+            Permission.READS_CORRECT,
+            Permission.RETENTION_MANAGE,
+            Permission.SHARING_MANAGE,
+            Permission.ALERTS_RECEIVE,
+            Permission.AUDIT_VIEW,
+        }
+    ),
+    Role.DATA_USER: frozenset(
+        {Permission.READS_SEARCH, Permission.HOTLIST_ENTER, Permission.ALERTS_RECEIVE}
+    ),
+    # Patrol users receive alerts and cannot add, change or delete data (REQ U2).
+    Role.PATROL: frozenset({Permission.ALERTS_RECEIVE}),
+    Role.AUDITOR: frozenset({Permission.AUDIT_VIEW}),
+    Role.CAMERA: frozenset({Permission.READS_INGEST}),
+}
+
+
+def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
