@@ -58,6 +58,11 @@ class _Batch:
     now: datetime
     max_skew: timedelta
     cameras: dict[str, Camera | None] = field(default_factory=dict)
+    oldest: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Reads older than the retention period would be purged at once: refuse them.
+        self.oldest = self.policy.retention.delete_after.before(self.now)
 
     def camera_named(self, camera_id: str) -> Camera | None:
         if camera_id not in self.cameras:
@@ -95,22 +100,14 @@ def ingest(
             continue
         candidates[row["id"]] = (index, row, image_data)
 
-    keys = [(row["id"], row["captured_at"]) for _, row, _ in candidates.values()]
-    stored = storage.already_stored(session, keys)
-    fresh: list[dict[str, Any]] = []
-    for read_id_, (index, row, image_data) in candidates.items():
-        if (read_id_, row["captured_at"]) in stored:
-            results[index] = ItemResult(index=index, id=str(read_id_), status=ItemStatus.DUPLICATE)
-            continue
+    fresh = [row for _, row, _ in candidates.values()]
+    for _, row, image_data in candidates.values():
         for name, data in image_data.items():
             images.put(data, row[name])
-        fresh.append(row)
-
     inserted = storage.insert_reads(session, fresh)
-    for row in fresh:
-        index = candidates[row["id"]][0]
-        status = ItemStatus.ACCEPTED if row["id"] in inserted else ItemStatus.DUPLICATE
-        results[index] = ItemResult(index=index, id=str(row["id"]), status=status)
+    for candidate_id, (index, _, _) in candidates.items():
+        status = ItemStatus.ACCEPTED if candidate_id in inserted else ItemStatus.DUPLICATE
+        results[index] = ItemResult(index=index, id=str(candidate_id), status=status)
 
     report = _report([result for result in results if result is not None])
     if report.rejected:
@@ -195,8 +192,7 @@ def _check_time(batch: _Batch, captured_at: datetime) -> None:
             f"captured_at: {captured_at.isoformat()} is in the future"
             f" (more than {int(batch.max_skew.total_seconds())} s ahead of the server clock)"
         )
-    oldest = batch.policy.retention.delete_after.before(batch.now)
-    if captured_at < oldest:
+    if captured_at < batch.oldest:
         raise _RejectedError(
             f"captured_at: {captured_at.isoformat()} is older than the retention period"
             f" ({batch.policy.retention.delete_after}); it would be purged at once"

@@ -23,12 +23,23 @@ from alpr.reads.partitions import ensure_partitions
 ReadKey = tuple[uuid.UUID, datetime]
 
 
-def already_stored(session: Session, keys: Sequence[ReadKey]) -> set[ReadKey]:
-    """Which of these (id, captured_at) pairs are in the table already."""
-    if not keys:
+def insert_reads(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert the rows not stored yet; return the ids actually inserted (the rest are repeats)."""
+    if not rows:
         return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_postgresql(session, rows)
+    # SQLite transactions hold the write lock from BEGIN IMMEDIATE, so nobody can store one
+    # of these reads between this check and the insert.
+    stored = _already_stored(session, [(row["id"], row["captured_at"]) for row in rows])
+    fresh = [row for row in rows if (row["id"], row["captured_at"]) not in stored]
+    if fresh:
+        session.execute(sqlite_insert(Read).on_conflict_do_nothing(), fresh)
+    return {row["id"] for row in fresh}
+
+
+def _already_stored(session: Session, keys: Sequence[ReadKey]) -> set[ReadKey]:
     times = [captured_at for _, captured_at in keys]
-    # The time range lets PostgreSQL look only in the partitions this batch can touch.
     query = select(Read.id, Read.captured_at).where(
         and_(
             Read.id.in_([read_id for read_id, _ in keys]),
@@ -39,27 +50,16 @@ def already_stored(session: Session, keys: Sequence[ReadKey]) -> set[ReadKey]:
     return {(row.id, row.captured_at) for row in session.execute(query)}
 
 
-def insert_reads(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert rows not yet stored; return the ids actually inserted."""
-    if not rows:
-        return set()
-    if session.get_bind().dialect.name == "postgresql":
-        return _insert_postgresql(session, rows)
-    session.execute(sqlite_insert(Read).on_conflict_do_nothing(), rows)
-    # SQLite transactions hold the write lock from BEGIN IMMEDIATE, so the duplicate check
-    # made before this insert is still true: every row went in.
-    return {row["id"] for row in rows}
-
-
 def _insert_postgresql(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     ensure_partitions(session, {row["captured_at"].date() for row in rows})
+    # Optimistic: new reads are the rule and COPY is the fastest way in. A retried batch (or
+    # another worker storing the same reads) makes COPY fail on the primary key; then an
+    # insert that skips stored rows tells us which ones went in.
     try:
         with session.begin_nested():
             _copy(session, rows)
         return {row["id"] for row in rows}
     except pg_errors.UniqueViolation:
-        # Another worker stored some of these reads after our duplicate check: fall back
-        # to an insert that skips them and tells us which rows went in.
         statement = pg_insert(Read).on_conflict_do_nothing().returning(Read.id)
         return set(session.scalars(statement, rows))
 
