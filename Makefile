@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgresql bench lint serve clean
+.PHONY: demo test bench bench-ocr train-ocr lint serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,16 +20,25 @@ demo: $(STAMP)
 ## make test: the whole suite on SQLite and on PostgreSQL, then lint and type checks
 test: $(STAMP)
 	$(BIN)/pytest $(ARGS)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench training
 	$(BIN)/mypy
 
 ## make bench: benchmarks that print tables (never run by the tests)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py $(ARGS)
 
+## make bench-ocr: recognition accuracy and speed on ../shared/data (docs/recognition.md)
+bench-ocr: $(STAMP)
+	$(BIN)/python bench/recognition.py $(ARGS)
+
+## make train-ocr: retrain the plate reader (CPU is enough; see docs/recognition.md)
+train-ocr: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python training/train_ocr.py $(ARGS)
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench training
+	$(BIN)/ruff format --check src tests bench training
 	$(BIN)/mypy
 
 serve: $(STAMP)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
@@ -19,7 +20,7 @@ from alpr.db.session import unit_of_work
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.schemas import ItemResult, ItemStatus
-from alpr.reads.service import IMAGE_FIELDS, IngestItem, ingest
+from alpr.reads.service import IngestItem, ingest, item_with_images
 
 CHUNK = 500
 
@@ -101,20 +102,14 @@ def _item(line: str, folder: Path) -> IngestItem:
         data = json.loads(line)
     except json.JSONDecodeError as error:
         return IngestItem(data={}, problem=f"not JSON: {error.msg}")
-    if not isinstance(data, dict):
-        return IngestItem(data={}, problem="expected a JSON object")
-    loaded: dict[str, bytes] = {}
-    for name in IMAGE_FIELDS:
-        reference = data.get(name)
-        if reference is None:
-            continue
-        image_path = folder / str(reference)
+
+    def read_file(reference: Any) -> bytes:
         try:
-            loaded[name] = image_path.read_bytes()
+            return (folder / str(reference)).read_bytes()
         except OSError as error:
-            problem = f"{name}: cannot read {reference}: {error.strerror}"
-            return IngestItem(data=data, problem=problem)
-    return IngestItem(data=data, images=loaded)
+            raise ValueError(f"cannot read {reference}: {error.strerror}") from error
+
+    return item_with_images(data, read_file)
 
 
 def _chunks(

@@ -8,7 +8,7 @@ duplicate, or rejected with the reason. Rejections are audited in the same trans
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,6 +42,26 @@ class IngestItem:
     data: Mapping[str, Any]
     images: Mapping[str, bytes] = field(default_factory=dict)
     problem: str | None = None
+
+
+def item_with_images(data: Any, resolve: Callable[[Any], bytes]) -> IngestItem:
+    """An IngestItem whose image references are turned into bytes by `resolve`.
+
+    Each adapter resolves references its own way (base64 text, a file part, a path); a
+    reference it cannot resolve raises ValueError, and the item is rejected with that reason.
+    """
+    if not isinstance(data, Mapping):
+        return IngestItem(data={}, problem="read: expected a JSON object")
+    images: dict[str, bytes] = {}
+    for name in IMAGE_FIELDS:
+        reference = data.get(name)
+        if reference is None:
+            continue
+        try:
+            images[name] = resolve(reference)
+        except ValueError as error:
+            return IngestItem(data=data, problem=f"{name}: {error}")
+    return IngestItem(data=data, images=images)
 
 
 class _RejectedError(Exception):

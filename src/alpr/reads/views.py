@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -16,7 +15,7 @@ from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
 from alpr.cameras.service import get_camera
 from alpr.db.session import unit_of_work
 from alpr.reads.schemas import IngestReport
-from alpr.reads.service import IMAGE_FIELDS, IngestItem, ingest
+from alpr.reads.service import IngestItem, ingest, item_with_images
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/reads", tags=["reads"])
@@ -96,25 +95,12 @@ def _batch(body: Any) -> list[Any]:
 
 
 def _json_items(reads: list[Any]) -> list[IngestItem]:
-    items = []
-    for data in reads:
-        if not isinstance(data, Mapping):
-            items.append(IngestItem(data={}, problem="read: expected a JSON object"))
-            continue
-        decoded: dict[str, bytes] = {}
-        problem = None
-        for name in IMAGE_FIELDS:
-            value = data.get(name)
-            if isinstance(value, str):
-                try:
-                    decoded[name] = _decode_base64(value)
-                except ValueError as error:
-                    problem = f"{name}: {error}"
-        items.append(IngestItem(data=data, images=decoded, problem=problem))
-    return items
+    return [item_with_images(data, _decode_base64) for data in reads]
 
 
-def _decode_base64(value: str) -> bytes:
+def _decode_base64(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("expected base64 text")
     if value.startswith("data:"):  # data URI: data:image/jpeg;base64,....
         value = value.partition(",")[2]
     try:
@@ -136,22 +122,15 @@ async def _multipart_items(request: Request) -> list[IngestItem]:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"part 'reads' is not JSON: {error}"
         ) from error
-    files = {name: value for name, value in form.multi_items() if isinstance(value, UploadFile)}
-    items = []
-    for data in reads:
-        if not isinstance(data, Mapping):
-            items.append(IngestItem(data={}, problem="read: expected a JSON object"))
-            continue
-        attached: dict[str, bytes] = {}
-        problem = None
-        for name in IMAGE_FIELDS:
-            part = data.get(name)
-            if part is None:
-                continue
-            upload = files.get(str(part))
-            if upload is None:
-                problem = f"{name}: no file part named {part!r}"
-            else:
-                attached[name] = await upload.read()
-        items.append(IngestItem(data=data, images=attached, problem=problem))
-    return items
+    files = {
+        name: await value.read()
+        for name, value in form.multi_items()
+        if isinstance(value, UploadFile)
+    }
+
+    def attached(part: Any) -> bytes:
+        if str(part) not in files:
+            raise ValueError(f"no file part named {part!r}")
+        return files[str(part)]
+
+    return [item_with_images(data, attached) for data in reads]

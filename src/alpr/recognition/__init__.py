@@ -1,0 +1,1 @@
+"""Plate recognition: detect plates in a frame, read their characters, post-process."""

@@ -1,0 +1,1 @@
+"""Detector and reader implementations; `alpr.recognition.registry` picks them by name."""
