@@ -2,6 +2,7 @@
 
 from alpr.audit.models import AuditEntry
 from alpr.cameras.models import Camera
+from alpr.hotlists.models import Alert, HotList, HotListEntry, HotListRevision
 from alpr.reads.models import Read
 
-__all__ = ["AuditEntry", "Camera", "Read"]
+__all__ = ["Alert", "AuditEntry", "Camera", "HotList", "HotListEntry", "HotListRevision", "Read"]

@@ -13,6 +13,15 @@ class AuditEvent(StrEnum):
     READ_IMPORT = "read:import"
     API_AUTH_DENIED = "api:auth:denied"
     AUDIT_VERIFY = "audit:verify"
+    HOTLIST_CREATE = "hotlist:create"
+    HOTLIST_IMPORT = "hotlist:import"
+    HOTLIST_IMPORT_REFUSED = "hotlist:import:refused"
+    HOTLIST_ENTRY_ADD = "hotlist:entry:add"
+    HOTLIST_ENTRY_APPROVE = "hotlist:entry:approve"
+    HOTLIST_ENTRY_REJECT = "hotlist:entry:reject"
+    HOTLIST_ENTRY_FLAG = "hotlist:entry:flag"
+    HOTLIST_PURGE = "hotlist:purge"
+    ALERT_RAISE = "alert:raise"
 
 
 class Outcome(StrEnum):

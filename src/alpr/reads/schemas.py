@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from alpr.hotlists.schemas import AlertOut
+
 
 class ReadIn(BaseModel):
     """One read as a camera, edge unit or import file sends it.
@@ -28,6 +30,12 @@ class ReadIn(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     heading: float | None = Field(default=None, ge=0, lt=360)
+    candidates: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Other readings the recognizer found plausible, best first;"
+        " hot lists are also matched against them (confusion-aware)",
+    )
     plate_image: str | None = None
     vehicle_image: str | None = None
     vehicle_color: str | None = Field(default=None, max_length=40)
@@ -53,3 +61,4 @@ class IngestReport(BaseModel):
     duplicates: int
     rejected: int
     results: list[ItemResult]
+    alerts: list[AlertOut] = Field(default_factory=list, description="Hot-list hits raised")

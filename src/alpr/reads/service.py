@@ -20,6 +20,8 @@ from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.cameras.models import Camera
 from alpr.db.base import utcnow
+from alpr.hotlists.alerts import raise_alerts
+from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy
 from alpr.reads import storage
 from alpr.reads.images import ImageError, ImageStore, check_image
@@ -105,11 +107,12 @@ def ingest(
     batch = _Batch(session, policy, camera, now or utcnow(), max_clock_skew)
     results: list[ItemResult | None] = [None] * len(items)
     candidates: dict[uuid.UUID, tuple[int, dict[str, Any], dict[str, bytes]]] = {}
+    alternatives: dict[uuid.UUID, tuple[str, ...]] = {}
 
     for index, item in enumerate(items):
         read_id = _raw_id(item.data)
         try:
-            row, image_data = _check(batch, item)
+            row, image_data, others = _check(batch, item)
         except _RejectedError as why:
             results[index] = ItemResult(
                 index=index, id=read_id, status=ItemStatus.REJECTED, reason=str(why)
@@ -119,17 +122,25 @@ def ingest(
             results[index] = ItemResult(index=index, id=read_id, status=ItemStatus.DUPLICATE)
             continue
         candidates[row["id"]] = (index, row, image_data)
+        if others:
+            alternatives[row["id"]] = others
 
     fresh = [row for _, row, _ in candidates.values()]
     for _, row, image_data in candidates.values():
         for name, data in image_data.items():
             images.put(data, row[name])
     inserted = storage.insert_reads(session, fresh)
+    # Only reads stored now are compared: a resent read never alerts twice (REQ A1).
+    alerts = raise_alerts(
+        session, [row for row in fresh if row["id"] in inserted], now=batch.now,
+        alternatives=alternatives,
+    )
     for candidate_id, (index, _, _) in candidates.items():
         status = ItemStatus.ACCEPTED if candidate_id in inserted else ItemStatus.DUPLICATE
         results[index] = ItemResult(index=index, id=str(candidate_id), status=status)
 
     report = _report([result for result in results if result is not None])
+    report.alerts = [AlertOut.model_validate(alert) for alert in alerts]
     if report.rejected:
         _audit_rejections(batch, report, actor)
     return report
@@ -140,7 +151,9 @@ def _raw_id(data: Mapping[str, Any]) -> str | None:
     return str(value)[:64] if value is not None else None
 
 
-def _check(batch: _Batch, item: IngestItem) -> tuple[dict[str, Any], dict[str, bytes]]:
+def _check(
+    batch: _Batch, item: IngestItem
+) -> tuple[dict[str, Any], dict[str, bytes], tuple[str, ...]]:
     """Return the row to store and the images to keep, or raise _RejectedError with the reason."""
     if item.problem:
         raise _RejectedError(item.problem)
@@ -177,7 +190,13 @@ def _check(batch: _Batch, item: IngestItem) -> tuple[dict[str, Any], dict[str, b
         "logically_deleted_at": None,
         **image_digests,
     }
-    return row, image_data
+    others = []
+    for text in read.candidates:
+        try:
+            others.append(normalize_plate(text))
+        except PlateError:
+            continue  # a bad alternative is just not offered for matching
+    return row, image_data, tuple(others)
 
 
 def _describe(error: ValidationError) -> str:

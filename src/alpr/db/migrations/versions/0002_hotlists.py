@@ -1,0 +1,119 @@
+"""Hot lists, their entries, the revision token matchers watch, and alerts.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23 16:29:07.895065
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+TIMESTAMP = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "alerts",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("read_id", sa.Uuid(), nullable=False),
+        sa.Column("read_captured_at", TIMESTAMP, nullable=False),
+        sa.Column("camera_id", sa.String(length=64), nullable=False),
+        sa.Column("plate_read", sa.String(length=16), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("list_name", sa.String(length=100), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("plate_listed", sa.String(length=16), nullable=False),
+        sa.Column("state_listed", sa.String(length=4), nullable=True),
+        sa.Column("reason", sa.String(length=60), nullable=False),
+        sa.Column("match", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
+    )
+    op.create_index(op.f("ix_alerts_created_at"), "alerts", ["created_at"])
+    op.create_index("ix_alerts_read", "alerts", ["read_id", "read_captured_at"])
+
+    op.create_table(
+        "hotlist_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hotlist_revision")),
+    )
+    op.create_table(
+        "hotlists",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("imported_at", TIMESTAMP, nullable=True),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hotlists")),
+        sa.UniqueConstraint("name", name=op.f("uq_hotlists_name")),
+    )
+    op.create_table(
+        "hotlist_entries",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("origin", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("plate", sa.String(length=16), nullable=False),
+        sa.Column("exact_key", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=4), nullable=True),
+        sa.Column("reason", sa.String(length=60), nullable=False),
+        sa.Column("source_record_id", sa.String(length=40), nullable=True),
+        sa.Column("vehicle_year", sa.String(length=4), nullable=True),
+        sa.Column("vehicle_make", sa.String(length=20), nullable=True),
+        sa.Column("vehicle_model", sa.String(length=20), nullable=True),
+        sa.Column("vehicle_color", sa.String(length=20), nullable=True),
+        sa.Column("entered_at", TIMESTAMP, nullable=False),
+        sa.Column("expires_at", TIMESTAMP, nullable=False),
+        sa.Column("entered_by", sa.String(length=128), nullable=True),
+        sa.Column("case_number", sa.String(length=40), nullable=True),
+        sa.Column("justification", sa.Text(), nullable=True),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column("decided_by", sa.String(length=128), nullable=True),
+        sa.Column("decided_at", TIMESTAMP, nullable=True),
+        sa.Column("flagged_by", sa.String(length=128), nullable=True),
+        sa.Column("flagged_at", TIMESTAMP, nullable=True),
+        sa.Column("flag_reason", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'active', 'rejected', 'in_error')",
+            name=op.f("ck_hotlist_entries_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["list_id"],
+            ["hotlists.id"],
+            name=op.f("fk_hotlist_entries_list_id_hotlists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hotlist_entries")),
+    )
+    op.create_index("ix_hotlist_entries_exact_key", "hotlist_entries", ["exact_key"])
+    op.create_index(op.f("ix_hotlist_entries_expires_at"), "hotlist_entries", ["expires_at"])
+    op.create_index(
+        "ix_hotlist_entries_list_generation", "hotlist_entries", ["list_id", "generation"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_hotlist_entries_list_generation", table_name="hotlist_entries")
+    op.drop_index(op.f("ix_hotlist_entries_expires_at"), table_name="hotlist_entries")
+    op.drop_index("ix_hotlist_entries_exact_key", table_name="hotlist_entries")
+
+    op.drop_table("hotlist_entries")
+    op.drop_table("hotlists")
+    op.drop_table("hotlist_revision")
+    op.drop_index("ix_alerts_read", table_name="alerts")
+    op.drop_index(op.f("ix_alerts_created_at"), table_name="alerts")
+
+    op.drop_table("alerts")

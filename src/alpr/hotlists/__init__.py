@@ -1,0 +1,1 @@
+"""Hot lists (stolen vehicles, Amber alerts, BOLOs), their imports, matching and alerts."""

@@ -1,0 +1,119 @@
+"""Compare reads with active hot-list entries in O(1) per read.
+
+Entries are indexed in memory under two keys: the exact key (normalized plate, letter O
+written as digit 0, the US convention) and the confusion key (each character replaced by
+the representative of the characters a camera confuses it with). A read costs two dict
+lookups, plus one per alternative reading the recognizer offered.
+
+The index is rebuilt only when the `hotlist_revision` token changes (an import, an approval, a flag,
+an expiry), so every process — API workers, broker consumers — sees the same lists.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alpr.hotlists.models import EntryStatus, HotList, HotListEntry, HotListRevision, MatchKind
+
+# Characters cameras and people confuse (shared/RECOGNITION-NOTES.md); each group maps to
+# its first member. O is already 0 in exact keys.
+CONFUSION_GROUPS = ("0ODQ", "1ILT", "8B", "5S", "2Z", "6G")
+_CONFUSION = str.maketrans(
+    {char: group[0] for group in CONFUSION_GROUPS for char in group[1:]}
+)
+
+
+def exact_key(plate: str) -> str:
+    return plate.replace("O", "0")
+
+
+def confusion_key(plate: str) -> str:
+    return plate.translate(_CONFUSION)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry_id: int
+    match: MatchKind
+    plate_listed: str
+
+
+@dataclass
+class MatchIndex:
+    revision: str
+    exact: dict[str, list[int]] = field(default_factory=dict)
+    fuzzy: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    expires: dict[int, datetime] = field(default_factory=dict)
+
+    def add(self, entry_id: int, key: str, expires_at: datetime) -> None:
+        self.exact.setdefault(key, []).append(entry_id)
+        self.fuzzy.setdefault(confusion_key(key), []).append((entry_id, key))
+        self.expires[entry_id] = expires_at
+
+    def match(self, plate: str, *, now: datetime, alternatives: Iterable[str] = ()) -> list[Hit]:
+        """Hits for one read: exact first, then confusion-class and alternative readings."""
+        key = exact_key(plate)
+        hits: dict[int, Hit] = {}
+        for entry_id in self.exact.get(key, ()):
+            hits[entry_id] = Hit(entry_id, MatchKind.EXACT, key)
+        for entry_id, listed in self.fuzzy.get(confusion_key(key), ()):
+            hits.setdefault(entry_id, Hit(entry_id, MatchKind.FUZZY, listed))
+        for alternative in alternatives:
+            for entry_id in self.exact.get(exact_key(alternative), ()):
+                hits.setdefault(entry_id, Hit(entry_id, MatchKind.FUZZY, exact_key(alternative)))
+        # An entry past its expiry no longer alerts, even before the purge job deletes it.
+        return [hit for hit in hits.values() if self.expires[hit.entry_id] > now]
+
+
+def current_revision(session: Session) -> str:
+    token = session.scalar(select(HotListRevision.token).where(HotListRevision.id == 1))
+    return token or ""
+
+
+def bump_revision(session: Session) -> None:
+    """Record that what can alert has changed (call in the same transaction as the change)."""
+    row = session.get(HotListRevision, 1, with_for_update=True)
+    if row is None:
+        session.add(HotListRevision(id=1, token=uuid.uuid4().hex))
+    else:
+        row.token = uuid.uuid4().hex
+    session.flush()
+
+
+def build_index(session: Session, revision: str) -> MatchIndex:
+    index = MatchIndex(revision)
+    query = (
+        select(HotListEntry.id, HotListEntry.exact_key, HotListEntry.expires_at)
+        .join(HotList, HotList.id == HotListEntry.list_id)
+        .where(HotListEntry.status == EntryStatus.ACTIVE)
+        # Only the list's current generation: a replaced list's old rows never match.
+        .where(HotListEntry.generation == HotList.generation)
+        .execution_options(yield_per=10_000)
+    )
+    for entry_id, key, expires_at in session.execute(query):
+        index.add(entry_id, key, expires_at)
+    return index
+
+
+_cached: MatchIndex | None = None
+_lock = threading.Lock()
+
+
+def match_index(session: Session) -> MatchIndex:
+    """The index for the lists as this transaction sees them (rebuilt when they changed)."""
+    global _cached
+    revision = current_revision(session)
+    cached = _cached
+    if cached is not None and cached.revision == revision:
+        return cached
+    with _lock:
+        index = build_index(session, revision)
+        _cached = index
+    return index

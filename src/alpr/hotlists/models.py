@@ -1,0 +1,119 @@
+"""Hot lists, their entries, and the alerts raised when a read matches an entry.
+
+Entries hold only what the source says about the vehicle: plate, state, reason, record id
+and vehicle description. There is deliberately no column for names, birth dates or charges.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alpr.db.base import Base, UtcDateTime
+
+
+class EntryStatus(StrEnum):
+    PENDING = "pending"  # manual entry waiting for an ALPR Administrator (REQ H3)
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    IN_ERROR = "in_error"  # flagged "record in error": never alerts again (REQ A4)
+
+
+class EntryOrigin(StrEnum):
+    IMPORT = "import"
+    MANUAL = "manual"
+
+
+class MatchKind(StrEnum):
+    EXACT = "exact"
+    FUZZY = "fuzzy"
+
+
+class HotList(Base):
+    __tablename__ = "hotlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    # Each import writes a new generation and drops the old one in the same transaction.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HotListEntry(Base):
+    __tablename__ = "hotlist_entries"
+    __table_args__ = (
+        Index("ix_hotlist_entries_list_generation", "list_id", "generation"),
+        Index("ix_hotlist_entries_exact_key", "exact_key"),
+        CheckConstraint(
+            "status IN ('pending', 'active', 'rejected', 'in_error')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("hotlists.id", ondelete="CASCADE"))
+    generation: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(10))
+    plate: Mapped[str] = mapped_column(String(16))
+    exact_key: Mapped[str] = mapped_column(String(16))  # normalized, O written as 0
+    state: Mapped[str | None] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(String(60))
+    source_record_id: Mapped[str | None] = mapped_column(String(40))
+    vehicle_year: Mapped[str | None] = mapped_column(String(4))
+    vehicle_make: Mapped[str | None] = mapped_column(String(20))
+    vehicle_model: Mapped[str | None] = mapped_column(String(20))
+    vehicle_color: Mapped[str | None] = mapped_column(String(20))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # Manual entries (REQ H3): who, for which case, why; and who approved it.
+    entered_by: Mapped[str | None] = mapped_column(String(128))
+    case_number: Mapped[str | None] = mapped_column(String(40))
+    justification: Mapped[str | None] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    flagged_by: Mapped[str | None] = mapped_column(String(128))
+    flagged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class HotListRevision(Base):
+    """One row whose token changes with everything that can alert; matchers rebuild then.
+
+    A random token rather than a counter: a rolled-back change must never leave behind a
+    number that a later, different change reuses.
+    """
+
+    __tablename__ = "hotlist_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_read", "read_id", "read_captured_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    read_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    read_captured_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    plate_read: Mapped[str] = mapped_column(String(16))
+    # Copied from the entry: the alert stays meaningful after the list is replaced.
+    entry_id: Mapped[int] = mapped_column(Integer)
+    list_id: Mapped[int] = mapped_column(Integer)
+    list_name: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    plate_listed: Mapped[str] = mapped_column(String(16))
+    state_listed: Mapped[str | None] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(String(60))
+    match: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12), default="unverified")
