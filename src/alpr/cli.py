@@ -9,6 +9,8 @@ import typer
 from alpr.audit.cli import app as audit_app
 from alpr.cameras.cli import app as cameras_app
 from alpr.db.cli import app as db_app
+from alpr.hotlists.cli import alerts_app
+from alpr.hotlists.cli import app as hotlists_app
 from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
 
@@ -21,6 +23,8 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(cameras_app, name="cameras")
 app.add_typer(reads_app, name="reads")
 app.add_typer(audit_app, name="audit")
+app.add_typer(hotlists_app, name="hotlists")
+app.add_typer(alerts_app, name="alerts")
 
 
 @app.command()

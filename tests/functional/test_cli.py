@@ -70,5 +70,24 @@ def test_demo_runs_the_main_job(database: Database) -> None:
     assert result.exit_code == 0, result.output
     assert "9 lines: 6 accepted, 1 duplicates, 2 rejected" in result.output
     assert "audit chain: intact" in result.output
+    assert "Hot-list hits (alerts raised)" in result.output  # REQ A1
     with database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Read)) == 6
+
+
+def test_hotlist_import_and_alerts_list(database: Database, tmp_path: Path) -> None:
+    # REQ H2 — import from a CA DOJ extract; bad lines reported by number, the rest loaded
+    file = tmp_path / "svs.tbl"
+    file.write_text("DATE11/23/2026 09:00\nABC123  CA0120260101\n??      CA01\n"
+                    "TOTAL RECORD 0000002\n")
+    assert runner.invoke(app, ["hotlists", "create", "svs", "--source", "SVS"]).exit_code == 0
+    result = runner.invoke(app, ["hotlists", "import", "svs", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "1 entries loaded" in result.output and "line 3:" in result.output
+    truncated = tmp_path / "cut.tbl"
+    truncated.write_text("DATE11/23/2026 09:00\nXYZ999  CA0120260101\n")
+    refused = runner.invoke(app, ["hotlists", "import", "svs", str(truncated)])
+    assert refused.exit_code == 1 and "the active list is unchanged" in refused.output
+    listed = runner.invoke(app, ["hotlists", "list"])
+    assert "ABC123" in listed.output and "XYZ999" not in listed.output
+    assert runner.invoke(app, ["alerts", "list"]).exit_code == 0

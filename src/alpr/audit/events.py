@@ -22,6 +22,7 @@ class AuditEvent(StrEnum):
     HOTLIST_ENTRY_FLAG = "hotlist:entry:flag"
     HOTLIST_PURGE = "hotlist:purge"
     ALERT_RAISE = "alert:raise"
+    ALERT_LIST = "alert:list"
 
 
 class Outcome(StrEnum):

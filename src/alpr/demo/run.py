@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.table import Table
+from sqlalchemy import select
 
 from alpr.audit.cli import verify_and_record
 from alpr.cameras import service as cameras
@@ -14,6 +17,11 @@ from alpr.db.base import utcnow
 from alpr.db.cli import upgrade_database
 from alpr.db.session import unit_of_work
 from alpr.demo.sample import DEMO_CENTER, SampleRead, write_sample_batch
+from alpr.hotlists import service as hotlists
+from alpr.hotlists.cli import alerts_table
+from alpr.hotlists.models import HotList
+from alpr.hotlists.profiles import parse_clew
+from alpr.policy import load_checked_policy
 from alpr.reads.cli import print_summary, run_import
 from alpr.reads.importer import ImportSummary
 
@@ -38,14 +46,43 @@ def run_demo(count: int = 12) -> ImportSummary:
     path, notes = write_sample_batch(folder, fixed_camera=FIXED.id, mobile_camera=MOBILE.id,
                                      now=now, count=count)
     console.print(f"generated a camera batch: [bold]{path}[/] ({len(notes)} reads with images)")
+    _load_hotlist(folder, notes)
     summary = run_import(path, actor=ACTOR)
     _print_reads(notes, summary)
     print_summary(summary)
+    if summary.alerts:
+        console.print(alerts_table(summary.alerts, title="Hot-list hits (alerts raised)"))
 
     report = verify_and_record(ACTOR)
     state = "[green]intact[/]" if report.ok else f"[red]broken at {report.broken_id}[/]"
     console.print(f"audit chain: {state}, {report.checked} entries")
     return summary
+
+
+def _load_hotlist(folder: Path, notes: list[SampleRead]) -> None:
+    """A stolen-vehicle list (CA DOJ CLEW layout) that two of the sample cars are on."""
+    listed = [notes[3].plate, confusable(notes[5].plate), "7ZZZ999", "4ABC001"]
+    body = "".join(f"{plate:<8}CA0120261101\n" for plate in listed)
+    file = folder / "svs.tbl"
+    file.write_text(f"DATE{utcnow():%m/%d/%Y %H:%M}\n{body}TOTAL RECORD {len(listed):07d}\n")
+    with unit_of_work() as session:
+        policy = load_checked_policy(get_settings().policy)
+        if session.scalar(select(HotList).where(HotList.name == "svs")) is None:
+            hotlists.create_list(session, name="svs", source="SVS", actor=ACTOR, policy=policy)
+        result = hotlists.import_entries(session, list_name="svs", actor=ACTOR, policy=policy,
+                                         parsed=parse_clew(file.read_text(), table="svs"),
+                                         file_name=file.name)
+    console.print(f"hot list [bold]svs[/]: {result.loaded} stolen vehicles loaded from {file.name}"
+                  f" (one listed as {listed[1]}, a confusable of {notes[5].plate})")
+
+
+def confusable(plate: str) -> str:
+    """The plate with one character swapped for one a camera confuses it with (8/B, 0/D...)."""
+    swaps = {"8": "B", "0": "D", "5": "S", "2": "Z", "6": "G", "1": "I"}
+    for position in range(len(plate) - 1, 0, -1):
+        if plate[position] in swaps:
+            return plate[:position] + swaps[plate[position]] + plate[position + 1 :]
+    return plate
 
 
 def _register_cameras() -> None:

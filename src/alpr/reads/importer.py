@@ -17,6 +17,7 @@ from typing import Any
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.db.session import unit_of_work
+from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.schemas import ItemResult, ItemStatus
@@ -34,6 +35,7 @@ class ImportSummary:
     rejected: int = 0
     rejections: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
     results: list[tuple[int, ItemResult]] = field(default_factory=list)
+    alerts: list[AlertOut] = field(default_factory=list)
 
 
 def import_jsonl(
@@ -63,6 +65,7 @@ def import_jsonl(
             summary.results.append((line, result))
             if result.status is ItemStatus.REJECTED:
                 summary.rejections.append((line, result.reason or ""))
+        summary.alerts.extend(report.alerts)
         summary.accepted += report.accepted
         summary.duplicates += report.duplicates
         summary.rejected += report.rejected

@@ -1,0 +1,182 @@
+"""`alpr hotlists ...` and `alpr alerts list`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from alpr.audit.events import AuditEvent
+from alpr.audit.service import record
+from alpr.config import get_settings
+from alpr.console import cli_actor, console, fail
+from alpr.db.session import unit_of_work
+from alpr.hotlists import service
+from alpr.hotlists.models import Alert, EntryStatus
+from alpr.hotlists.profiles import ParsedFile, ProfileError, parse_clew, parse_csv, parse_ncic
+from alpr.hotlists.schemas import AlertOut
+from alpr.policy import Policy, PolicyError, load_checked_policy
+
+app = typer.Typer(help="Hot lists: imports, manual entries, approval, flags.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alerts raised by hot-list hits.", no_args_is_help=True)
+
+
+class Profile(StrEnum):
+    CLEW_SVS = "clew-svs"
+    CLEW_SFR = "clew-sfr"
+    CLEW_SLR = "clew-slr"
+    NCIC = "ncic"
+    CSV = "csv"
+
+
+def _policy() -> Policy:
+    try:
+        return load_checked_policy(get_settings().policy)
+    except PolicyError as error:
+        raise fail(str(error)) from error
+
+
+def parse_file(path: Path, profile: Profile, mapping: list[str], reason: str | None) -> ParsedFile:
+    text = path.read_text(encoding="latin-1")  # extracts are plain ASCII; never fail on a byte
+    if profile is Profile.NCIC:
+        return parse_ncic(text)
+    if profile is Profile.CSV:
+        pairs = dict(item.split("=", 1) for item in mapping if "=" in item)
+        return parse_csv(text, mapping=pairs, default_reason=reason)
+    return parse_clew(text, table=profile.value.removeprefix("clew-"))
+
+
+@app.command("create")
+def create(
+    name: str,
+    source: Annotated[str, typer.Option(help="SVS, NCIC, CA_DOJ, AMBER, SILVER or BOLO")],
+    description: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an empty hot list."""
+    try:
+        with unit_of_work() as session:
+            service.create_list(session, name=name, source=source.upper(), actor=cli_actor(),
+                                policy=_policy(), description=description)
+    except service.HotlistError as error:
+        raise fail(str(error)) from error
+    console.print(f"hot list [bold]{name}[/] created")
+
+
+@app.command("import")
+def import_command(
+    name: str,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    profile: Annotated[Profile, typer.Option(help="File layout")] = Profile.CLEW_SVS,
+    map_: Annotated[list[str], typer.Option("--map", help="CSV: field=column")] = [],  # noqa: B006
+    reason: Annotated[str | None, typer.Option(help="CSV: reason when no column")] = None,
+) -> None:
+    """Replace a list's content with a file (atomically; bad lines reported, rest loaded)."""
+    try:
+        parsed = parse_file(file, profile, map_, reason)
+        with unit_of_work() as session:
+            result = service.import_entries(session, list_name=name, parsed=parsed,
+                                            actor=cli_actor(), policy=_policy(),
+                                            file_name=file.name)
+    except (ProfileError, service.HotlistError) as error:
+        raise fail(f"{file}: {error}; the active list is unchanged") from error
+    console.print(f"[bold]{name}[/]: {result.loaded} entries loaded (generation"
+                  f" {result.generation}, {result.replaced} replaced)")
+    for line, problem in result.problems[:50]:
+        console.print(f"  line {line}: [red]{problem}[/]")
+
+
+@app.command("list")
+def list_command(
+    name: Annotated[str | None, typer.Option("--list", help="Only this list")] = None,
+    status: Annotated[EntryStatus | None, typer.Option(help="Only this status")] = None,
+) -> None:
+    """List hot-list entries."""
+    with unit_of_work() as session:
+        rows = service.list_entries(session, list_name=name, status=status)
+    table = Table("id", "list", "plate", "state", "reason", "status", "expires", "case")
+    for entry, hotlist in rows[:500]:
+        table.add_row(str(entry.id), hotlist.name, entry.plate, entry.state or "", entry.reason,
+                      entry.status, entry.expires_at.strftime("%Y-%m-%d"), entry.case_number or "")
+    console.print(table)
+
+
+@app.command("add")
+def add(
+    name: str,
+    plate: str,
+    reason: Annotated[str, typer.Option(help="BOLO: one of the policy's categories")],
+    case_number: Annotated[str, typer.Option(help="Case number")],
+    justification: Annotated[str, typer.Option(help="Why the vehicle is sought")],
+    state: Annotated[str | None, typer.Option()] = None,
+    urgent: Annotated[bool, typer.Option(help="Amber/Silver: live at once")] = False,
+) -> None:
+    """Enter a vehicle by hand (pending until an ALPR Administrator approves it)."""
+    try:
+        with unit_of_work() as session:
+            entry = service.add_manual_entry(
+                session, list_name=name, plate=plate, reason=reason, case_number=case_number,
+                justification=justification, actor=cli_actor(), policy=_policy(), state=state,
+                urgent=urgent)
+    except service.HotlistError as error:
+        raise fail(str(error)) from error
+    console.print(f"entry [bold]{entry.id}[/] ({entry.plate}) is {entry.status}")
+
+
+@app.command("approve")
+def approve(
+    entry_id: int, reject: Annotated[bool, typer.Option(help="Reject instead")] = False
+) -> None:
+    """Approve (or --reject) a pending manual entry."""
+    try:
+        with unit_of_work() as session:
+            entry = service.decide_entry(session, entry_id=entry_id, approve=not reject,
+                                         actor=cli_actor())
+    except service.HotlistError as error:
+        raise fail(str(error)) from error
+    console.print(f"entry [bold]{entry.id}[/] is {entry.status}")
+
+
+@app.command("flag")
+def flag(entry_id: int, reason: Annotated[str, typer.Option(help="What is wrong")]) -> None:
+    """Flag an entry "record in error": it stops alerting and is reported for cancellation."""
+    try:
+        with unit_of_work() as session:
+            service.flag_in_error(session, entry_id=entry_id, actor=cli_actor(), reason=reason)
+    except service.HotlistError as error:
+        raise fail(str(error)) from error
+    console.print(f"entry [bold]{entry_id}[/] flagged in error")
+
+
+@app.command("purge")
+def purge() -> None:
+    """Delete entries past their lifetime (the daily job does this too)."""
+    with unit_of_work() as session:
+        deleted = service.purge_expired(session, actor=cli_actor())
+    console.print(f"{deleted} expired entries deleted")
+
+
+def alerts_table(alerts: Sequence[Alert | AlertOut], title: str = "Alerts") -> Table:
+    table = Table("time (UTC)", "plate read", "listed", "list", "reason", "match", "camera",
+                  "status", title=title)
+    for alert in alerts:
+        table.add_row(alert.created_at.strftime("%Y-%m-%d %H:%M:%S"), alert.plate_read,
+                      alert.plate_listed, alert.list_name, alert.reason, alert.match,
+                      alert.camera_id, alert.status)
+    return table
+
+
+@alerts_app.command("list")
+def list_alerts(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
+    """The newest alerts."""
+    with unit_of_work() as session:
+        alerts = list(session.scalars(select(Alert).order_by(Alert.created_at.desc())
+                                      .limit(limit)))
+        # Alerts carry plates, places and times: viewing them is an audited access.
+        record(session, event=AuditEvent.ALERT_LIST, actor=cli_actor(),
+               details={"limit": limit, "shown": len(alerts)})
+    console.print(alerts_table(alerts))
