@@ -32,8 +32,7 @@ def raise_alerts(
     alternatives = alternatives or {}
     found: list[tuple[Mapping[str, Any], Hit]] = []
     for read in reads:
-        hits = index.match(read["plate_normalized"], now=now,
-                           alternatives=alternatives.get(read["id"], ()))
+        hits = index.match(read["plate_normalized"], alternatives=alternatives.get(read["id"], ()))
         found.extend((read, hit) for hit in hits)
     if not found:
         return []
@@ -50,6 +49,8 @@ def raise_alerts(
         if hit.entry_id not in details:
             continue  # deleted since the index was built
         entry, hotlist = details[hit.entry_id]
+        if entry.expires_at <= now:
+            continue  # past its lifetime: no alert, even before the purge job deletes it
         alerts.append(Alert(
             id=uuid.uuid4(), created_at=now, read_id=read["id"],
             read_captured_at=read["captured_at"], camera_id=read["camera_id"],

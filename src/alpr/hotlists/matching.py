@@ -15,7 +15,6 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,34 +41,49 @@ def confusion_key(plate: str) -> str:
 class Hit:
     entry_id: int
     match: MatchKind
-    plate_listed: str
+
+
+# One entry id, or a tuple when several entries share a key: a million single-entry keys
+# then cost an int each instead of a list each.
+Ids = int | tuple[int, ...]
+
+
+def _with(ids: Ids | None, entry_id: int) -> Ids:
+    if ids is None:
+        return entry_id
+    return (*ids, entry_id) if isinstance(ids, tuple) else (ids, entry_id)
+
+
+def _each(ids: Ids | None) -> tuple[int, ...]:
+    if ids is None:
+        return ()
+    return ids if isinstance(ids, tuple) else (ids,)
 
 
 @dataclass
 class MatchIndex:
+    """Active entries by exact key and by confusion key. Expiry and details are checked on
+    the (rare) hits, against the database, so the index holds nothing but ids."""
+
     revision: str
-    exact: dict[str, list[int]] = field(default_factory=dict)
-    fuzzy: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    expires: dict[int, datetime] = field(default_factory=dict)
+    exact: dict[str, Ids] = field(default_factory=dict)
+    fuzzy: dict[str, Ids] = field(default_factory=dict)
 
-    def add(self, entry_id: int, key: str, expires_at: datetime) -> None:
-        self.exact.setdefault(key, []).append(entry_id)
-        self.fuzzy.setdefault(confusion_key(key), []).append((entry_id, key))
-        self.expires[entry_id] = expires_at
+    def add(self, entry_id: int, key: str) -> None:
+        self.exact[key] = _with(self.exact.get(key), entry_id)
+        fuzzy = confusion_key(key)
+        self.fuzzy[fuzzy] = _with(self.fuzzy.get(fuzzy), entry_id)
 
-    def match(self, plate: str, *, now: datetime, alternatives: Iterable[str] = ()) -> list[Hit]:
+    def match(self, plate: str, *, alternatives: Iterable[str] = ()) -> list[Hit]:
         """Hits for one read: exact first, then confusion-class and alternative readings."""
         key = exact_key(plate)
-        hits: dict[int, Hit] = {}
-        for entry_id in self.exact.get(key, ()):
-            hits[entry_id] = Hit(entry_id, MatchKind.EXACT, key)
-        for entry_id, listed in self.fuzzy.get(confusion_key(key), ()):
-            hits.setdefault(entry_id, Hit(entry_id, MatchKind.FUZZY, listed))
+        hits = {entry_id: Hit(entry_id, MatchKind.EXACT) for entry_id in _each(self.exact.get(key))}
+        for entry_id in _each(self.fuzzy.get(confusion_key(key))):
+            hits.setdefault(entry_id, Hit(entry_id, MatchKind.FUZZY))
         for alternative in alternatives:
-            for entry_id in self.exact.get(exact_key(alternative), ()):
-                hits.setdefault(entry_id, Hit(entry_id, MatchKind.FUZZY, exact_key(alternative)))
-        # An entry past its expiry no longer alerts, even before the purge job deletes it.
-        return [hit for hit in hits.values() if self.expires[hit.entry_id] > now]
+            for entry_id in _each(self.exact.get(exact_key(alternative))):
+                hits.setdefault(entry_id, Hit(entry_id, MatchKind.FUZZY))
+        return list(hits.values())
 
 
 def current_revision(session: Session) -> str:
@@ -90,15 +104,15 @@ def bump_revision(session: Session) -> None:
 def build_index(session: Session, revision: str) -> MatchIndex:
     index = MatchIndex(revision)
     query = (
-        select(HotListEntry.id, HotListEntry.exact_key, HotListEntry.expires_at)
+        select(HotListEntry.id, HotListEntry.exact_key)
         .join(HotList, HotList.id == HotListEntry.list_id)
         .where(HotListEntry.status == EntryStatus.ACTIVE)
         # Only the list's current generation: a replaced list's old rows never match.
         .where(HotListEntry.generation == HotList.generation)
         .execution_options(yield_per=10_000)
     )
-    for entry_id, key, expires_at in session.execute(query):
-        index.add(entry_id, key, expires_at)
+    for entry_id, key in session.execute(query):
+        index.add(entry_id, key)
     return index
 
 
