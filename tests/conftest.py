@@ -48,18 +48,38 @@ def _create_postgresql_database(url: str) -> None:
 
 
 def _postgresql_engine() -> Engine:
+    """A schema of this run's own, so parallel runs on one database never collide."""
     url = postgresql_url()
+    schema = f"alpr_test_{os.getpid()}"
     try:
         _create_postgresql_database(url)
-        engine = create_db_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        admin = create_db_engine(url)
+        with admin.begin() as connection:
+            # Extensions are per database: keep pg_trgm in public, visible to every schema.
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
     except OperationalError as error:
         # Never a skip: the PostgreSQL half of the suite is half of what we promise.
         pytest.fail(f"PostgreSQL is not reachable at {url}: {error}", pytrace=False)
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema},public"})
+    engine = create_db_engine(scoped.render_as_string(hide_password=False))
     upgrade(engine)
     return engine
+
+
+def _drop_postgresql_schema() -> None:
+    if "postgresql" in _engines:
+        _engines.pop("postgresql").dispose()
+        admin = create_db_engine(postgresql_url())
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS alpr_test_{os.getpid()} CASCADE"))
+        admin.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _drop_postgresql_schema()
 
 
 def _engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Engine:

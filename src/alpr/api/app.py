@@ -15,11 +15,13 @@ from alpr.api.deps import route_guard
 from alpr.api.health import router as health_router
 from alpr.cameras.views import router as cameras_router
 from alpr.config import Settings, get_settings
+from alpr.hotlists.alert_views import router as alerts_router
+from alpr.hotlists.views import router as hotlists_router
 from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import ImageStore
 from alpr.reads.views import router as reads_router
 
-ROUTERS = (health_router, cameras_router, reads_router)
+ROUTERS = (health_router, cameras_router, reads_router, hotlists_router, alerts_router)
 
 
 def create_app(*, settings: Settings | None = None, policy: Policy | None = None) -> FastAPI:

@@ -23,6 +23,10 @@ class AuditEvent(StrEnum):
     HOTLIST_PURGE = "hotlist:purge"
     ALERT_RAISE = "alert:raise"
     ALERT_LIST = "alert:list"
+    ALERT_STREAM = "alert:stream"
+    ALERT_VERIFY = "alert:verify"
+    ALERT_RESPOND = "alert:respond"
+    ALERT_EXPORT = "alert:export"
 
 
 class Outcome(StrEnum):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from alpr.console import cli_actor, console, fail
 from alpr.db.session import unit_of_work
 from alpr.hotlists import service
 from alpr.hotlists.models import Alert, EntryStatus
-from alpr.hotlists.profiles import ParsedFile, ProfileError, parse_clew, parse_csv, parse_ncic
+from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy, PolicyError, load_checked_policy
 
@@ -26,29 +25,11 @@ app = typer.Typer(help="Hot lists: imports, manual entries, approval, flags.", n
 alerts_app = typer.Typer(help="Alerts raised by hot-list hits.", no_args_is_help=True)
 
 
-class Profile(StrEnum):
-    CLEW_SVS = "clew-svs"
-    CLEW_SFR = "clew-sfr"
-    CLEW_SLR = "clew-slr"
-    NCIC = "ncic"
-    CSV = "csv"
-
-
 def _policy() -> Policy:
     try:
         return load_checked_policy(get_settings().policy)
     except PolicyError as error:
         raise fail(str(error)) from error
-
-
-def parse_file(path: Path, profile: Profile, mapping: list[str], reason: str | None) -> ParsedFile:
-    text = path.read_text(encoding="latin-1")  # extracts are plain ASCII; never fail on a byte
-    if profile is Profile.NCIC:
-        return parse_ncic(text)
-    if profile is Profile.CSV:
-        pairs = dict(item.split("=", 1) for item in mapping if "=" in item)
-        return parse_csv(text, mapping=pairs, default_reason=reason)
-    return parse_clew(text, table=profile.value.removeprefix("clew-"))
 
 
 @app.command("create")
@@ -77,7 +58,8 @@ def import_command(
 ) -> None:
     """Replace a list's content with a file (atomically; bad lines reported, rest loaded)."""
     try:
-        parsed = parse_file(file, profile, map_, reason)
+        # Extracts are plain ASCII; latin-1 never fails on a stray byte.
+        parsed = parse_text(file.read_text(encoding="latin-1"), profile, map_, reason)
         with unit_of_work() as session:
             result = service.import_entries(session, list_name=name, parsed=parsed,
                                             actor=cli_actor(), policy=_policy(),

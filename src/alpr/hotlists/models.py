@@ -28,6 +28,12 @@ class EntryOrigin(StrEnum):
     MANUAL = "manual"
 
 
+class AlertStatus(StrEnum):
+    UNVERIFIED = "unverified"
+    CONFIRMED = "confirmed"  # plate, state, vehicle and CLETS/NCIC all check out
+    NOT_CONFIRMED = "not_confirmed"
+
+
 class MatchKind(StrEnum):
     EXACT = "exact"
     FUZZY = "fuzzy"
@@ -116,4 +122,29 @@ class Alert(Base):
     state_listed: Mapped[str | None] = mapped_column(String(4))
     reason: Mapped[str] = mapped_column(String(60))
     match: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(12), default="unverified")
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.UNVERIFIED.value)
+    # The operator's verification (REQ A2): an alert is only informational until then.
+    verified_by: Mapped[str | None] = mapped_column(String(128))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    plate_matches: Mapped[bool | None] = mapped_column()
+    state_matches: Mapped[bool | None] = mapped_column()
+    vehicle_matches: Mapped[bool | None] = mapped_column()
+    clets_confirmed: Mapped[bool | None] = mapped_column()
+    clets_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AlertResponse(Base):
+    """What was done about a verified alert (REQ A3)."""
+
+    __tablename__ = "alert_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id"), index=True)
+    member: Mapped[str] = mapped_column(String(128))
+    justification: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str | None] = mapped_column(String(40))
+    disposition: Mapped[str] = mapped_column(String(60))
+    responded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from alpr.reads.plates import PlateError, normalize_plate
 
@@ -183,3 +184,23 @@ def parse_csv(
         except ValueError as error:
             parsed.problems.append((number, str(error)))
     return parsed
+
+
+class Profile(StrEnum):
+    CLEW_SVS = "clew-svs"
+    CLEW_SFR = "clew-sfr"
+    CLEW_SLR = "clew-slr"
+    NCIC = "ncic"
+    CSV = "csv"
+
+
+def parse_text(
+    text: str, profile: Profile, mapping: list[str], reason: str | None = None
+) -> ParsedFile:
+    """Parse with the named profile; CSV mapping items are 'field=column'."""
+    if profile is Profile.NCIC:
+        return parse_ncic(text)
+    if profile is Profile.CSV:
+        pairs = dict(item.split("=", 1) for item in mapping if "=" in item)
+        return parse_csv(text, mapping=pairs, default_reason=reason)
+    return parse_clew(text, table=profile.value.removeprefix("clew-"))

@@ -62,6 +62,10 @@ def create_list(
     return hotlist
 
 
+def all_lists(session: Session) -> list[HotList]:
+    return list(session.scalars(select(HotList).order_by(HotList.name)))
+
+
 def get_list(session: Session, name: str) -> HotList:
     hotlist = session.scalar(select(HotList).where(HotList.name == name))
     if hotlist is None:

@@ -86,6 +86,18 @@ class HotlistSection(BaseModel):
     ] = ()
     bolo_reasons: Texts = ()  # the only categories a custom BOLO entry may name
     manual_entries_require_approval: bool = True
+    # What an officer may record as the outcome of a verified alert (REQ A3; 004 C.2.A(2)).
+    disposition_codes: Texts = (
+        "arrest",
+        "vehicle recovered",
+        "citation",
+        "field interview",
+        "unable to locate",
+        "hit not confirmed",
+        "record in error",
+    )
+    # Drop folder the scheduled import job reads (file name picks the list and profile).
+    drop_folder: str | None = None
 
 
 class UserSection(BaseModel):

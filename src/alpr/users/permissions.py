@@ -12,6 +12,7 @@ class Permission(StrEnum):
     READS_VIEW_LOGICALLY_DELETED = "reads:view-logically-deleted"
     READS_CORRECT = "reads:correct"
     ALERTS_RECEIVE = "alerts:receive"
+    ALERTS_EXPORT = "alerts:export"
     HOTLIST_ENTER = "hotlist:enter"
     HOTLIST_APPROVE = "hotlist:approve"
     HOTLIST_IMPORT = "hotlist:import"
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RETENTION_MANAGE,
             Permission.SHARING_MANAGE,
             Permission.ALERTS_RECEIVE,
+            Permission.ALERTS_EXPORT,
             Permission.AUDIT_VIEW,
         }
     ),
@@ -65,7 +67,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     # Patrol users receive alerts and cannot add, change or delete data (REQ U2).
     Role.PATROL: frozenset({Permission.ALERTS_RECEIVE}),
-    Role.AUDITOR: frozenset({Permission.AUDIT_VIEW}),
+    Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.ALERTS_EXPORT}),
     Role.CAMERA: frozenset({Permission.READS_INGEST}),
 }
 

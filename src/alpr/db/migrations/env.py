@@ -16,6 +16,13 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The version table lives beside the tables, in the connection's own schema; an
+        # unqualified lookup could otherwise find another schema's on the search path.
+        version_table_schema=(
+            connection.dialect.default_schema_name
+            if connection.dialect.name == "postgresql"
+            else None
+        ),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,8 +1,8 @@
-"""Hot lists, their entries, the revision token matchers watch, and alerts.
+"""Hot lists, their entries, the revision token matchers watch, alerts and responses.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 16:29:07.895065
+Create Date: 2026-11-23 16:34:27.317472
 """
 
 from __future__ import annotations
@@ -35,7 +35,14 @@ def upgrade() -> None:
         sa.Column("state_listed", sa.String(length=4), nullable=True),
         sa.Column("reason", sa.String(length=60), nullable=False),
         sa.Column("match", sa.String(length=8), nullable=False),
-        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("verified_by", sa.String(length=128), nullable=True),
+        sa.Column("verified_at", TIMESTAMP, nullable=True),
+        sa.Column("plate_matches", sa.Boolean(), nullable=True),
+        sa.Column("state_matches", sa.Boolean(), nullable=True),
+        sa.Column("vehicle_matches", sa.Boolean(), nullable=True),
+        sa.Column("clets_confirmed", sa.Boolean(), nullable=True),
+        sa.Column("clets_checked_at", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
     )
     op.create_index(op.f("ix_alerts_created_at"), "alerts", ["created_at"])
@@ -59,6 +66,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hotlists")),
         sa.UniqueConstraint("name", name=op.f("uq_hotlists_name")),
     )
+    op.create_table(
+        "alert_responses",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("alert_id", sa.Uuid(), nullable=False),
+        sa.Column("member", sa.String(length=128), nullable=False),
+        sa.Column("justification", sa.Text(), nullable=False),
+        sa.Column("case_number", sa.String(length=40), nullable=True),
+        sa.Column("disposition", sa.String(length=60), nullable=False),
+        sa.Column("responded_at", TIMESTAMP, nullable=False),
+        sa.Column("next_steps", sa.Text(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=128), nullable=False),
+        sa.Column("recorded_at", TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alerts.id"], name=op.f("fk_alert_responses_alert_id_alerts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_responses")),
+    )
+    op.create_index(op.f("ix_alert_responses_alert_id"), "alert_responses", ["alert_id"])
+
     op.create_table(
         "hotlist_entries",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -111,6 +137,9 @@ def downgrade() -> None:
     op.drop_index("ix_hotlist_entries_exact_key", table_name="hotlist_entries")
 
     op.drop_table("hotlist_entries")
+    op.drop_index(op.f("ix_alert_responses_alert_id"), table_name="alert_responses")
+
+    op.drop_table("alert_responses")
     op.drop_table("hotlists")
     op.drop_table("hotlist_revision")
     op.drop_index("ix_alerts_read", table_name="alerts")

@@ -1,0 +1,151 @@
+"""Alerts API: list, live stream (Server-Sent Events), verify, respond, export."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import Response, StreamingResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select, tuple_
+from starlette.concurrency import run_in_threadpool
+
+from alpr.api.deps import PolicyDep, Principal, require
+from alpr.audit.events import AuditEvent
+from alpr.audit.service import record
+from alpr.db.base import utcnow
+from alpr.db.session import unit_of_work
+from alpr.hotlists import responses
+from alpr.hotlists.models import Alert
+from alpr.hotlists.schemas import AlertOut
+from alpr.users.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+Receiver = Annotated[Principal, Depends(require(Permission.ALERTS_RECEIVE))]
+Exporter = Annotated[Principal, Depends(require(Permission.ALERTS_EXPORT))]
+# Every API process polls the database, so an alert raised by any process reaches every
+# subscriber; the interval bounds the added latency.
+POLL_SECONDS = 0.2
+
+
+class VerificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    plate_matches: bool
+    state_matches: bool
+    vehicle_matches: bool
+    clets_confirmed: bool
+    clets_checked_at: AwareDatetime
+
+
+class ResponseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member: str = Field(min_length=1)
+    justification: str = Field(min_length=1)
+    disposition: str
+    responded_at: AwareDatetime
+    case_number: str | None = None
+    next_steps: str | None = None
+
+
+class ResponseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    alert_id: uuid.UUID
+    member: str
+    disposition: str
+    case_number: str | None
+    responded_at: datetime
+
+
+def _refuse(error: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+
+
+@router.get("")
+def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+                ) -> list[AlertOut]:
+    with unit_of_work() as session:
+        rows = session.scalars(select(Alert).order_by(Alert.created_at.desc()).limit(limit))
+        alerts = [AlertOut.model_validate(a) for a in rows]
+        record(session, event=AuditEvent.ALERT_LIST, actor=principal.actor,
+               organization=principal.organization, details={"shown": len(alerts)})
+    return alerts
+
+
+def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
+    with unit_of_work() as session:
+        rows = session.scalars(
+            select(Alert).where(tuple_(Alert.created_at, Alert.id) > cursor)
+            .order_by(Alert.created_at, Alert.id).limit(100))
+        return [AlertOut.model_validate(a) for a in rows]
+
+
+@router.get("/stream")
+async def stream(
+    request: Request, principal: Receiver,
+    since: Annotated[AwareDatetime | None, Query(description="Also send alerts from then")] = None,
+    limit: Annotated[int | None, Query(ge=1, description="Close after this many")] = None,
+) -> StreamingResponse:
+    """Alerts as they are raised, as Server-Sent Events (`event: alert`, JSON data)."""
+    with unit_of_work() as session:
+        record(session, event=AuditEvent.ALERT_STREAM, actor=principal.actor,
+               organization=principal.organization,
+               details={"since": since.isoformat() if since else None})
+    cursor = (since or utcnow(), uuid.UUID(int=0))
+
+    async def events() -> AsyncIterator[str]:
+        nonlocal cursor
+        sent = 0
+        yield ": connected\n\n"
+        while not await request.is_disconnected():
+            for alert in await run_in_threadpool(_after, cursor):
+                yield f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
+                cursor = (alert.created_at, alert.id)
+                sent += 1
+                if limit and sent >= limit:
+                    return
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store"})
+
+
+@router.post("/{alert_id}/verify")
+def verify(alert_id: uuid.UUID, body: VerificationIn, principal: Receiver) -> AlertOut:
+    check = responses.Verification(**body.model_dump())
+    try:
+        with unit_of_work() as session:
+            alert = responses.verify_alert(session, alert_id=alert_id, check=check,
+                                           actor=principal.actor)
+            return AlertOut.model_validate(alert)
+    except responses.AlertError as error:
+        raise _refuse(error) from error
+
+
+@router.post("/{alert_id}/responses", status_code=status.HTTP_201_CREATED)
+def respond(alert_id: uuid.UUID, body: ResponseIn, principal: Receiver, policy: PolicyDep
+            ) -> ResponseOut:
+    try:
+        with unit_of_work() as session:
+            row = responses.respond(session, alert_id=alert_id, actor=principal.actor,
+                                    policy=policy, response=responses.Response(**body.model_dump()))
+            return ResponseOut.model_validate(row)
+    except responses.AlertError as error:
+        raise _refuse(error) from error
+
+
+@router.get("/responses.{fmt}")
+def export(fmt: str, principal: Exporter) -> Response:
+    """Documented responses as a spreadsheet (csv or xlsx)."""
+    media = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument."
+             "spreadsheetml.sheet"}
+    if fmt not in media:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "use responses.csv or responses.xlsx")
+    with unit_of_work() as session:
+        data = responses.export_responses(session, fmt=fmt, actor=principal.actor)
+    return Response(data, media_type=media[fmt], headers={
+        "Content-Disposition": f'attachment; filename="alert-responses.{fmt}"'})

@@ -1,0 +1,163 @@
+"""Hot-list API: lists, imports, manual entries, approval, flags."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from alpr.api.deps import PolicyDep, Principal, require
+from alpr.db.session import unit_of_work
+from alpr.hotlists import service
+from alpr.hotlists.models import EntryStatus
+from alpr.hotlists.profiles import Profile, ProfileError, parse_text
+from alpr.users.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/hotlists", tags=["hotlists"])
+Enterer = Annotated[Principal, Depends(require(Permission.HOTLIST_ENTER))]
+Approver = Annotated[Principal, Depends(require(Permission.HOTLIST_APPROVE))]
+Importer = Annotated[Principal, Depends(require(Permission.HOTLIST_IMPORT))]
+
+
+class ListIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    source: str
+    description: str | None = None
+
+
+class ListOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    source: str
+    description: str | None
+    generation: int
+
+
+class EntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    plate: str
+    state: str | None = None
+    reason: str
+    case_number: str
+    justification: str
+    urgent: bool = False
+
+
+class EntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    list_id: int
+    plate: str
+    state: str | None
+    reason: str
+    status: str
+    origin: str
+    urgent: bool
+    case_number: str | None
+    entered_by: str | None
+
+
+class ImportOut(BaseModel):
+    list_name: str
+    generation: int
+    loaded: int
+    replaced: int
+    problems: list[tuple[int, str]]
+
+
+class Decision(BaseModel):
+    approve: bool
+
+
+class Flag(BaseModel):
+    reason: str = Field(min_length=3)
+
+
+def _refuse(error: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+
+
+@router.get("")
+def lists(_: Enterer) -> list[ListOut]:
+    with unit_of_work() as session:
+        return [ListOut.model_validate(h) for h in service.all_lists(session)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create(body: ListIn, principal: Importer, policy: PolicyDep) -> ListOut:
+    try:
+        with unit_of_work() as session:
+            created = service.create_list(session, name=body.name, source=body.source,
+                                          description=body.description, actor=principal.actor,
+                                          policy=policy)
+            return ListOut.model_validate(created)
+    except service.HotlistError as error:
+        raise _refuse(error) from error
+
+
+@router.post("/{name}/import")
+async def import_file(
+    name: str, principal: Importer, policy: PolicyDep, file: Annotated[UploadFile, File()],
+    profile: Annotated[Profile, Form()] = Profile.CLEW_SVS,
+    mapping: Annotated[list[str] | None, Form(description="CSV: field=column")] = None,
+    reason: Annotated[str | None, Form()] = None,
+) -> ImportOut:
+    """Replace the list with the file, atomically; bad lines are reported by number."""
+    text = (await file.read()).decode("latin-1")
+    try:
+        parsed = parse_text(text, profile, mapping or [], reason)
+        with unit_of_work() as session:
+            result = service.import_entries(session, list_name=name, parsed=parsed,
+                                            actor=principal.actor, policy=policy,
+                                            file_name=file.filename or "upload")
+    except (ProfileError, service.HotlistError) as error:
+        raise _refuse(error) from error
+    return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
+                     replaced=result.replaced, problems=result.problems)
+
+
+@router.get("/entries")
+def entries(
+    _: Enterer, list_name: str | None = None, entry_status: EntryStatus | None = None
+) -> list[EntryOut]:
+    with unit_of_work() as session:
+        rows = service.list_entries(session, list_name=list_name, status=entry_status)
+        return [EntryOut.model_validate(entry) for entry, _ in rows]
+
+
+@router.post("/{name}/entries", status_code=status.HTTP_201_CREATED)
+def add_entry(name: str, body: EntryIn, principal: Enterer, policy: PolicyDep) -> EntryOut:
+    try:
+        with unit_of_work() as session:
+            entry = service.add_manual_entry(
+                session, list_name=name, plate=body.plate, state=body.state, reason=body.reason,
+                case_number=body.case_number, justification=body.justification,
+                urgent=body.urgent, actor=principal.actor, policy=policy)
+            return EntryOut.model_validate(entry)
+    except service.HotlistError as error:
+        raise _refuse(error) from error
+
+
+@router.post("/entries/{entry_id}/decision")
+def decide(entry_id: int, body: Decision, principal: Approver) -> EntryOut:
+    try:
+        with unit_of_work() as session:
+            entry = service.decide_entry(session, entry_id=entry_id, approve=body.approve,
+                                         actor=principal.actor)
+            return EntryOut.model_validate(entry)
+    except service.HotlistError as error:
+        raise _refuse(error) from error
+
+
+@router.post("/entries/{entry_id}/flag")
+def flag(entry_id: int, body: Flag, principal: Enterer) -> EntryOut:
+    try:
+        with unit_of_work() as session:
+            entry = service.flag_in_error(session, entry_id=entry_id, actor=principal.actor,
+                                          reason=body.reason)
+            return EntryOut.model_validate(entry)
+    except service.HotlistError as error:
+        raise _refuse(error) from error
