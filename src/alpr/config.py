@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("alpr-data"), description="Embedded store and images")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite if unset")
     policy: Path | None = Field(default=None, description="Agency policy file (TOML)")
+    hotlist_inbox_dir: Path | None = Field(
+        default=None, description="Hot-list drop folder (default: <data_dir>/hotlists-inbox)"
+    )
     max_clock_skew_seconds: int = Field(
         default=300, ge=0, description="How far in the future a read's time may be"
     )
@@ -27,6 +30,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalize_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / 'alpr.db').resolve()}"
+
+    @property
+    def hotlist_inbox(self) -> Path:
+        """Where agencies' hot-list extracts are dropped for the scheduled import."""
+        return self.hotlist_inbox_dir or self.data_dir / "hotlists-inbox"
 
     @property
     def max_clock_skew(self) -> timedelta:

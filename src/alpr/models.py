@@ -2,7 +2,28 @@
 
 from alpr.audit.models import AuditEntry
 from alpr.cameras.models import Camera
-from alpr.hotlists.models import Alert, HotList, HotListEntry, HotListRevision
+from alpr.hotlists.models import (
+    Alert,
+    AlertResponse,
+    HotList,
+    HotListEntry,
+    HotListRevision,
+    Webhook,
+    WebhookDelivery,
+)
+from alpr.jobs.models import JobState
 from alpr.reads.models import Read
 
-__all__ = ["Alert", "AuditEntry", "Camera", "HotList", "HotListEntry", "HotListRevision", "Read"]
+__all__ = [
+    "Alert",
+    "AlertResponse",
+    "AuditEntry",
+    "Camera",
+    "HotList",
+    "HotListEntry",
+    "HotListRevision",
+    "JobState",
+    "Read",
+    "Webhook",
+    "WebhookDelivery",
+]

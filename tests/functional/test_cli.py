@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from alpr.cli import app
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.models import Alert
 from alpr.reads.models import Read
 from tests.helpers import jpeg
 
@@ -91,3 +92,34 @@ def test_hotlist_import_and_alerts_list(database: Database, tmp_path: Path) -> N
     listed = runner.invoke(app, ["hotlists", "list"])
     assert "ABC123" in listed.output and "XYZ999" not in listed.output
     assert runner.invoke(app, ["alerts", "list"]).exit_code == 0
+
+
+def test_alert_verify_respond_export_from_the_cli(database: Database, tmp_path: Path) -> None:
+    # REQ A2, A3 — verification then documented response, exported as a spreadsheet
+    runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
+                        "--lat", "37.8", "--lon", "-122.2"])
+    file = tmp_path / "svs.tbl"
+    file.write_text("DATE11/23/2026 09:00\nABC123  CA0120260101\nTOTAL RECORD 0000001\n")
+    runner.invoke(app, ["hotlists", "create", "svs", "--source", "SVS"])
+    runner.invoke(app, ["hotlists", "import", "svs", str(file)])
+    reads = tmp_path / "reads.jsonl"
+    reads.write_text(json.dumps({"id": str(uuid.uuid4()), "plate": "ABC123", "confidence": 0.9,
+                                 "captured_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+                                 "camera_id": "cam-1"}) + "\n")
+    runner.invoke(app, ["reads", "import", str(reads)])
+    with database.unit_of_work() as session:
+        alert_id = str(session.scalars(select(Alert.id)).one())
+    early = runner.invoke(app, ["alerts", "respond", alert_id, "--member", "Ofc. Lee",
+                                "--justification", "stop", "--disposition", "arrest"])
+    assert early.exit_code == 1 and "verify the alert first" in early.output
+    verified = runner.invoke(app, ["alerts", "verify", alert_id, "--plate-matches",
+                                   "--state-matches", "--vehicle-matches", "--clets-confirmed"])
+    assert verified.exit_code == 0 and "confirmed" in verified.output
+    responded = runner.invoke(app, ["alerts", "respond", alert_id, "--member", "Ofc. Lee",
+                                    "--justification", "stop", "--disposition", "arrest"])
+    assert responded.exit_code == 0, responded.output
+    out = tmp_path / "responses.csv"
+    assert runner.invoke(app, ["alerts", "export", str(out)]).exit_code == 0
+    assert "Ofc. Lee" in out.read_text()
+    jobs = runner.invoke(app, ["jobs", "list"])
+    assert "hotlist-import" in jobs.output and "webhook-delivery" in jobs.output

@@ -11,6 +11,7 @@ class AuditEvent(StrEnum):
     CAMERA_KEY_ROTATE = "camera:key:rotate"
     READ_INGEST_REJECTED = "read:ingest:rejected"
     READ_IMPORT = "read:import"
+    READ_CAPTURE = "read:capture"
     API_AUTH_DENIED = "api:auth:denied"
     AUDIT_VERIFY = "audit:verify"
     HOTLIST_CREATE = "hotlist:create"
@@ -27,6 +28,9 @@ class AuditEvent(StrEnum):
     ALERT_VERIFY = "alert:verify"
     ALERT_RESPOND = "alert:respond"
     ALERT_EXPORT = "alert:export"
+    WEBHOOK_ADD = "webhook:add"
+    WEBHOOK_DELIVERY_FAILED = "webhook:delivery:failed"
+    JOB_RUN = "job:run"
 
 
 class Outcome(StrEnum):

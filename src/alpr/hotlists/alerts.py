@@ -14,6 +14,7 @@ from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.hotlists.matching import Hit, match_index
 from alpr.hotlists.models import Alert, HotList, HotListEntry
+from alpr.hotlists.webhooks import enqueue
 
 SYSTEM_ACTOR = "system:matcher"
 
@@ -61,6 +62,7 @@ def raise_alerts(
         ))
     session.add_all(alerts)
     session.flush()
+    enqueue(session, alerts, now)
     for alert in alerts:
         record(session, event=AuditEvent.ALERT_RAISE, actor=SYSTEM_ACTOR, now=now, details={
             "alert_id": str(alert.id), "read_id": str(alert.read_id), "plate": alert.plate_read,

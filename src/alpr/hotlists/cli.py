@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,8 +16,9 @@ from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.config import get_settings
 from alpr.console import cli_actor, console, fail
+from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.hotlists import service
+from alpr.hotlists import responses, service, webhooks
 from alpr.hotlists.models import Alert, EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.hotlists.schemas import AlertOut
@@ -162,3 +165,79 @@ def list_alerts(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> No
         record(session, event=AuditEvent.ALERT_LIST, actor=cli_actor(),
                details={"limit": limit, "shown": len(alerts)})
     console.print(alerts_table(alerts))
+
+
+@alerts_app.command("verify")
+def verify(
+    alert_id: uuid.UUID,
+    plate: Annotated[bool, typer.Option("--plate-matches/--plate-differs")],
+    state: Annotated[bool, typer.Option("--state-matches/--state-differs")],
+    vehicle: Annotated[bool, typer.Option("--vehicle-matches/--vehicle-differs")],
+    clets: Annotated[bool, typer.Option("--clets-confirmed/--clets-not-confirmed")],
+    clets_at: Annotated[datetime | None, typer.Option(help="When CLETS/NCIC was checked")] = None,
+) -> None:
+    """Record the operator's verification of an alert (REQ A2)."""
+    check = responses.Verification(plate, state, vehicle, clets,
+                                   _aware(clets_at) if clets_at else utcnow())
+    try:
+        with unit_of_work() as session:
+            alert = responses.verify_alert(session, alert_id=alert_id, check=check,
+                                           actor=cli_actor())
+    except responses.AlertError as error:
+        raise fail(str(error)) from error
+    console.print(f"alert {alert_id}: [bold]{alert.status}[/]")
+
+
+@alerts_app.command("respond")
+def respond(
+    alert_id: uuid.UUID,
+    member: Annotated[str, typer.Option(help="Member who responded")],
+    justification: Annotated[str, typer.Option()],
+    disposition: Annotated[str, typer.Option(help="One of the policy's disposition codes")],
+    case_number: Annotated[str | None, typer.Option()] = None,
+    next_steps: Annotated[str | None, typer.Option()] = None,
+    at: Annotated[datetime | None, typer.Option(help="When (default now)")] = None,
+) -> None:
+    """Document the response to a verified alert (REQ A3)."""
+    response = responses.Response(
+        member=member, justification=justification, disposition=disposition,
+        case_number=case_number, next_steps=next_steps,
+        responded_at=_aware(at) if at else utcnow())
+    try:
+        with unit_of_work() as session:
+            responses.respond(session, alert_id=alert_id, response=response, actor=cli_actor(),
+                              policy=_policy())
+    except responses.AlertError as error:
+        raise fail(str(error)) from error
+    console.print(f"response recorded for alert {alert_id}")
+
+
+@alerts_app.command("export")
+def export(
+    output: Annotated[Path, typer.Argument(help="File to write: .csv or .xlsx")],
+) -> None:
+    """Export documented responses as a spreadsheet."""
+    fmt = output.suffix.lower().lstrip(".")
+    try:
+        with unit_of_work() as session:
+            data = responses.export_responses(session, fmt=fmt, actor=cli_actor())
+    except responses.AlertError as error:
+        raise fail(str(error)) from error
+    output.write_bytes(data)
+    console.print(f"wrote {output}")
+
+
+@alerts_app.command("webhook-add")
+def webhook_add(url: str) -> None:
+    """Send every alert to URL (signed); prints the signing secret once."""
+    try:
+        with unit_of_work() as session:
+            hook = webhooks.add_webhook(session, url=url, actor=cli_actor(), now=utcnow())
+    except ValueError as error:
+        raise fail(str(error)) from error
+    console.print(f"webhook {hook.id} added; signing secret (shown once): [bold]{hook.secret}[/]")
+
+
+def _aware(moment: datetime) -> datetime:
+    # Typer parses times without an offset; treat them as the machine's local time.
+    return moment if moment.tzinfo else moment.astimezone()

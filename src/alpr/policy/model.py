@@ -96,8 +96,6 @@ class HotlistSection(BaseModel):
         "hit not confirmed",
         "record in error",
     )
-    # Drop folder the scheduled import job reads (file name picks the list and profile).
-    drop_folder: str | None = None
 
 
 class UserSection(BaseModel):

@@ -1,8 +1,9 @@
-"""Hot lists, their entries, the revision token matchers watch, alerts and responses.
+"""Hot lists and entries, the revision token matchers watch, alerts, responses, webhooks,
+and the job runner's state.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 16:34:27.317472
+Create Date: 2026-11-23 16:39:05.588136
 """
 
 from __future__ import annotations
@@ -65,6 +66,25 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hotlists")),
         sa.UniqueConstraint("name", name=op.f("uq_hotlists_name")),
+    )
+    op.create_table(
+        "job_state",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("last_started_at", TIMESTAMP, nullable=True),
+        sa.Column("last_finished_at", TIMESTAMP, nullable=True),
+        sa.Column("last_outcome", sa.String(length=16), nullable=True),
+        sa.Column("last_detail", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_job_state")),
+    )
+    op.create_table(
+        "webhooks",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.String(length=128), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=128), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhooks")),
     )
     op.create_table(
         "alert_responses",
@@ -130,8 +150,34 @@ def upgrade() -> None:
         "ix_hotlist_entries_list_generation", "hotlist_entries", ["list_id", "generation"]
     )
 
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("webhook_id", sa.Integer(), nullable=False),
+        sa.Column("alert_id", sa.Uuid(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", TIMESTAMP, nullable=True),
+        sa.Column("delivered_at", TIMESTAMP, nullable=True),
+        sa.Column("failed_at", TIMESTAMP, nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["webhook_id"],
+            ["webhooks.id"],
+            name=op.f("fk_webhook_deliveries_webhook_id_webhooks"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+    )
+    op.create_index(
+        "ix_webhook_deliveries_due", "webhook_deliveries", ["delivered_at", "next_attempt_at"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
+
+    op.drop_table("webhook_deliveries")
     op.drop_index("ix_hotlist_entries_list_generation", table_name="hotlist_entries")
     op.drop_index(op.f("ix_hotlist_entries_expires_at"), table_name="hotlist_entries")
     op.drop_index("ix_hotlist_entries_exact_key", table_name="hotlist_entries")
@@ -140,6 +186,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alert_responses_alert_id"), table_name="alert_responses")
 
     op.drop_table("alert_responses")
+    op.drop_table("webhooks")
+    op.drop_table("job_state")
     op.drop_table("hotlists")
     op.drop_table("hotlist_revision")
     op.drop_index("ix_alerts_read", table_name="alerts")

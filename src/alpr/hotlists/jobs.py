@@ -1,0 +1,93 @@
+"""Hot-list jobs: import from the drop folder (at least daily, per policy), purge expired.
+
+Drop-folder convention: `svs.tbl`, `sfr.tbl`, `slr.tbl` (CA DOJ CLEW extracts) load the
+lists of the same name; `ncic*.txt` loads the list `ncic`. A list missing from the
+database is created with the file's source. Imported files move to `processed/`, refused
+ones to `refused/`, each with a time stamp; the active list is kept when a file is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import record
+from alpr.hotlists import service
+from alpr.hotlists.models import HotList
+from alpr.hotlists.profiles import Profile, ProfileError, parse_text
+from alpr.hotlists.webhooks import deliver_due
+from alpr.jobs.registry import JOB_ACTOR, Job, JobContext, register
+
+
+@dataclass(frozen=True)
+class DropFile:
+    path: Path
+    list_name: str
+    source: str
+    profile: Profile
+
+
+def recognise(path: Path) -> DropFile | None:
+    stem, suffix = path.stem.lower(), path.suffix.lower()
+    if suffix == ".tbl" and stem in ("svs", "sfr", "slr"):
+        return DropFile(path, stem, "SVS" if stem == "svs" else "CA_DOJ", Profile(f"clew-{stem}"))
+    if suffix == ".txt" and stem.startswith("ncic"):
+        return DropFile(path, "ncic", "NCIC", Profile.NCIC)
+    return None
+
+
+def import_drop_folder(session: Session, context: JobContext) -> str:
+    inbox = context.settings.hotlist_inbox
+    if not inbox.is_dir():
+        return f"no drop folder at {inbox}"
+    done = []
+    for path in sorted(p for p in inbox.iterdir() if p.is_file()):
+        drop = recognise(path)
+        if drop is None:
+            continue
+        stamp = context.now.strftime("%Y%m%dT%H%M%S")
+        try:
+            with session.begin_nested():  # one file's failure must not undo another's import
+                if session.scalar(select(HotList).where(HotList.name == drop.list_name)) is None:
+                    service.create_list(session, name=drop.list_name, source=drop.source,
+                                        actor=JOB_ACTOR, policy=context.policy, now=context.now)
+                parsed = parse_text(path.read_text(encoding="latin-1"), drop.profile, [])
+                result = service.import_entries(
+                    session, list_name=drop.list_name, parsed=parsed, actor=JOB_ACTOR,
+                    policy=context.policy, file_name=path.name, now=context.now)
+        except (ProfileError, service.HotlistError) as error:
+            record(session, event=AuditEvent.HOTLIST_IMPORT_REFUSED, actor=JOB_ACTOR,
+                   outcome=Outcome.FAILURE, now=context.now,
+                   details={"file": path.name, "reason": str(error)})
+            _move(path, inbox / "refused", stamp)
+            done.append(f"{path.name}: refused ({error})")
+            continue
+        _move(path, inbox / "processed", stamp)
+        done.append(f"{path.name}: {result.loaded} loaded, {len(result.problems)} bad lines")
+    return "; ".join(done) or "nothing to import"
+
+
+def _move(path: Path, folder: Path, stamp: str) -> None:
+    folder.mkdir(exist_ok=True)
+    path.rename(folder / f"{stamp}-{path.name}")
+
+
+def purge(session: Session, context: JobContext) -> str:
+    return f"{service.purge_expired(session, actor=JOB_ACTOR, now=context.now)} expired entries"
+
+
+def deliver_webhooks(session: Session, context: JobContext) -> str:
+    return deliver_due(session, now=context.now)
+
+
+register(Job("hotlist-import", "Import hot-list files from the drop folder",
+             lambda policy: policy.hotlists.import_at_least_every, import_drop_folder))
+register(Job("hotlist-purge", "Delete hot-list entries past their lifetime (REQ H5)",
+             lambda _policy: timedelta(hours=1), purge))
+register(Job("webhook-delivery", "Send queued alerts to webhooks, with retries",
+             lambda _policy: timedelta(seconds=5), deliver_webhooks))

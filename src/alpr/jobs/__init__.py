@@ -1,0 +1,1 @@
+"""Periodic jobs: each domain registers its own; `alpr jobs run-due` runs what is due."""
