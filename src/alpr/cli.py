@@ -11,6 +11,7 @@ from alpr.cameras.cli import app as cameras_app
 from alpr.db.cli import app as db_app
 from alpr.hotlists.cli import alerts_app
 from alpr.hotlists.cli import app as hotlists_app
+from alpr.jobs.cli import app as jobs_app
 from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
 
@@ -25,6 +26,7 @@ app.add_typer(reads_app, name="reads")
 app.add_typer(audit_app, name="audit")
 app.add_typer(hotlists_app, name="hotlists")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(jobs_app, name="jobs")
 
 
 @app.command()
