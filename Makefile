@@ -20,7 +20,7 @@ demo: $(STAMP)
 ## make test: the whole suite on SQLite and on PostgreSQL, then lint and type checks
 test: $(STAMP)
 	$(BIN)/pytest $(ARGS)
-	$(BIN)/ruff check src tests bench training
+	$(BIN)/ruff check $(wildcard src tests bench training)
 	$(BIN)/mypy
 
 ## make bench: benchmarks that print tables (never run by the tests)
@@ -42,8 +42,8 @@ train-ocr: $(STAMP)
 	$(BIN)/python training/train_ocr.py $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench training
-	$(BIN)/ruff format --check src tests bench training
+	$(BIN)/ruff check $(wildcard src tests bench training)
+	$(BIN)/ruff format --check $(wildcard src tests bench training)
 	$(BIN)/mypy
 
 serve: $(STAMP)

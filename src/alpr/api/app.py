@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
@@ -34,6 +35,8 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
     app.state.settings = settings
     app.state.policy = policy or load_checked_policy(settings.policy)
     app.state.images = ImageStore(settings.image_dir)
+    # Hot-list snapshots and read batches are large and compress well.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     for router in ROUTERS:
         app.include_router(router)
     check_every_route_guarded(app)

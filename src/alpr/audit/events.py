@@ -22,6 +22,7 @@ class AuditEvent(StrEnum):
     HOTLIST_ENTRY_REJECT = "hotlist:entry:reject"
     HOTLIST_ENTRY_FLAG = "hotlist:entry:flag"
     HOTLIST_PURGE = "hotlist:purge"
+    HOTLIST_SNAPSHOT = "hotlist:snapshot"
     ALERT_RAISE = "alert:raise"
     ALERT_LIST = "alert:list"
     ALERT_STREAM = "alert:stream"

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from alpr.api.deps import PolicyDep, Principal, require
+from alpr.audit.events import AuditEvent
+from alpr.audit.service import record
+from alpr.cameras.service import get_camera
+from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import service
 from alpr.hotlists.models import EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
+from alpr.hotlists.snapshot import signature, snapshot_body
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/hotlists", tags=["hotlists"])
 Enterer = Annotated[Principal, Depends(require(Permission.HOTLIST_ENTER))]
 Approver = Annotated[Principal, Depends(require(Permission.HOTLIST_APPROVE))]
 Importer = Annotated[Principal, Depends(require(Permission.HOTLIST_IMPORT))]
+Snapshotter = Annotated[Principal, Depends(require(Permission.HOTLIST_SNAPSHOT))]
 
 
 class ListIn(BaseModel):
@@ -117,6 +123,19 @@ async def import_file(
         raise _refuse(error) from error
     return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
                      replaced=result.replaced, problems=result.problems)
+
+
+@router.get("/snapshot")
+def snapshot(principal: Snapshotter) -> Response:
+    """Every entry that can alert now, for a patrol unit to match offline (signed)."""
+    now = utcnow()
+    with unit_of_work() as session:
+        camera = get_camera(session, principal.id)
+        body = snapshot_body(session, now=now)
+        record(session, event=AuditEvent.HOTLIST_SNAPSHOT, actor=principal.actor,
+               organization=principal.organization, now=now, details={"bytes": len(body)})
+    return Response(body, media_type="application/json",
+                    headers={"X-ALPR-Signature": signature(camera.api_key_hash, body)})
 
 
 @router.get("/entries")

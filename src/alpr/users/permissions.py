@@ -16,6 +16,7 @@ class Permission(StrEnum):
     HOTLIST_ENTER = "hotlist:enter"
     HOTLIST_APPROVE = "hotlist:approve"
     HOTLIST_IMPORT = "hotlist:import"
+    HOTLIST_SNAPSHOT = "hotlist:snapshot"
     CAMERAS_MANAGE = "cameras:manage"
     USERS_MANAGE = "users:manage"
     AUDIT_VIEW = "audit:view"
@@ -68,7 +69,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Patrol users receive alerts and cannot add, change or delete data (REQ U2).
     Role.PATROL: frozenset({Permission.ALERTS_RECEIVE}),
     Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.ALERTS_EXPORT}),
-    Role.CAMERA: frozenset({Permission.READS_INGEST}),
+    # Patrol units are cameras too: they send reads and take hot-list snapshots (REQ C5).
+    Role.CAMERA: frozenset({Permission.READS_INGEST, Permission.HOTLIST_SNAPSHOT}),
 }
 
 
