@@ -12,7 +12,7 @@ from alpr.hotlists.models import (
     WebhookDelivery,
 )
 from alpr.jobs.models import JobState
-from alpr.reads.models import Read
+from alpr.reads.models import Read, ReadCorrection
 
 __all__ = [
     "Alert",
@@ -24,6 +24,7 @@ __all__ = [
     "HotListRevision",
     "JobState",
     "Read",
+    "ReadCorrection",
     "Webhook",
     "WebhookDelivery",
 ]

@@ -12,6 +12,7 @@ class AuditEvent(StrEnum):
     READ_INGEST_REJECTED = "read:ingest:rejected"
     READ_IMPORT = "read:import"
     READ_CAPTURE = "read:capture"
+    READ_CORRECT = "read:correct"
     API_AUTH_DENIED = "api:auth:denied"
     AUDIT_VERIFY = "audit:verify"
     HOTLIST_CREATE = "hotlist:create"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,9 @@ from rich.table import Table
 
 from alpr.config import get_settings
 from alpr.console import cli_actor, console, fail
+from alpr.db.session import unit_of_work
 from alpr.policy import PolicyError, load_checked_policy
+from alpr.reads.corrections import CorrectionError, correct_read
 from alpr.reads.images import ImageStore
 from alpr.reads.importer import ImportSummary, count_lines, import_jsonl
 
@@ -60,3 +63,21 @@ def import_command(
     print_summary(summary)
     if summary.rejected and not summary.accepted and not summary.duplicates:
         raise typer.Exit(1)
+
+
+@app.command("correct")
+def correct_command(
+    read_id: uuid.UUID,
+    plate: str,
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log)")],
+) -> None:
+    """Correct a misread plate; the original is kept and the change audited."""
+    try:
+        with unit_of_work() as session:
+            done = correct_read(session, read_id=read_id, plate=plate, reason=reason,
+                                actor=cli_actor())
+    except CorrectionError as error:
+        raise fail(str(error)) from error
+    console.print(f"read {read_id}: {done.correction.original_plate} →"
+                  f" [bold]{done.correction.corrected_plate}[/]"
+                  f"{f', {len(done.alerts)} hot-list hit(s)' if done.alerts else ''}")

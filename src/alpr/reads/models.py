@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Uuid
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alpr.db.base import Base, UtcDateTime
@@ -47,3 +47,19 @@ class Read(Base):
 
 # Column order used by the bulk paths (COPY on PostgreSQL, executemany on SQLite).
 READ_COLUMNS: tuple[str, ...] = tuple(column.name for column in Read.__table__.columns)
+
+
+class ReadCorrection(Base):
+    """A misread corrected by authorized staff (REQ A5): the original stays in `reads.plate`."""
+
+    __tablename__ = "read_corrections"
+    __table_args__ = (Index("ix_read_corrections_read", "read_id", "read_captured_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    read_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    read_captured_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    original_plate: Mapped[str] = mapped_column(String(16))
+    corrected_plate: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(String(128))
+    corrected_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,21 +5,26 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
 from alpr.cameras.service import get_camera
 from alpr.db.session import unit_of_work
+from alpr.hotlists.schemas import AlertOut
+from alpr.reads.corrections import CorrectionError, correct_read
 from alpr.reads.schemas import IngestReport
 from alpr.reads.service import IngestItem, ingest, item_with_images
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/reads", tags=["reads"])
 Sender = Annotated[Principal, Depends(require(Permission.READS_INGEST))]
+Corrector = Annotated[Principal, Depends(require(Permission.READS_CORRECT))]
 MAX_BATCH = 1000
 
 _BATCH_SCHEMA = {
@@ -134,3 +139,31 @@ async def _multipart_items(request: Request) -> list[IngestItem]:
         return files[str(part)]
 
     return [item_with_images(data, attached) for data in reads]
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    plate: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=5, max_length=1000)
+
+
+class CorrectionOut(BaseModel):
+    read_id: uuid.UUID
+    original_plate: str
+    corrected_plate: str
+    alerts: list[AlertOut]
+
+
+@router.post("/{read_id}/corrections", status_code=status.HTTP_201_CREATED)
+def correct(read_id: uuid.UUID, body: CorrectionIn, principal: Corrector) -> CorrectionOut:
+    """Correct a misread; the original stays, the change is audited (REQ A5)."""
+    try:
+        with unit_of_work() as session:
+            done = correct_read(session, read_id=read_id, plate=body.plate, reason=body.reason,
+                                actor=principal.actor)
+            return CorrectionOut(
+                read_id=read_id, original_plate=done.correction.original_plate,
+                corrected_plate=done.correction.corrected_plate,
+                alerts=[AlertOut.model_validate(a) for a in done.alerts])
+    except CorrectionError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
