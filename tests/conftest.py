@@ -47,10 +47,10 @@ def _create_postgresql_database(url: str) -> None:
     admin.dispose()
 
 
-def _postgresql_engine() -> Engine:
-    """A schema of this run's own, so parallel runs on one database never collide."""
+def postgresql_schema_engine(schema: str) -> Engine:
+    """An engine whose tables live in a schema of their own, migrated to the newest revision,
+    so parallel runs (and tests that must really commit) never collide."""
     url = postgresql_url()
-    schema = f"alpr_test_{os.getpid()}"
     try:
         _create_postgresql_database(url)
         admin = create_db_engine(url)
@@ -69,13 +69,25 @@ def _postgresql_engine() -> Engine:
     return engine
 
 
+def drop_postgresql_schema(schema: str) -> None:
+    admin = create_db_engine(postgresql_url())
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def _run_schema() -> str:
+    return f"alpr_test_{os.getpid()}"
+
+
+def _postgresql_engine() -> Engine:
+    return postgresql_schema_engine(_run_schema())
+
+
 def _drop_postgresql_schema() -> None:
     if "postgresql" in _engines:
         _engines.pop("postgresql").dispose()
-        admin = create_db_engine(postgresql_url())
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS alpr_test_{os.getpid()} CASCADE"))
-        admin.dispose()
+        drop_postgresql_schema(_run_schema())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
