@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-hotlist bench-ocr train-ocr lint serve clean
+.PHONY: demo test bench bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,10 +27,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py $(ARGS)
 	$(BIN)/python bench/hotlist.py
+	$(BIN)/python bench/alerts.py
 
 ## make bench-hotlist: hot-list matching cost per read against 1,000,000 entries
 bench-hotlist: $(STAMP)
 	$(BIN)/python bench/hotlist.py $(ARGS)
+
+## make bench-alerts: read POSTed → alert on the SSE stream, through a real server
+bench-alerts: $(STAMP)
+	$(BIN)/python bench/alerts.py
 
 ## make bench-ocr: recognition accuracy and speed on ../shared/data (docs/recognition.md)
 bench-ocr: $(STAMP)

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
 from alpr.cameras.service import get_camera
 from alpr.db.session import unit_of_work
+from alpr.hotlists.alert_views import announce_alerts
 from alpr.hotlists.schemas import AlertOut
 from alpr.reads.corrections import CorrectionError, correct_read
 from alpr.reads.schemas import IngestReport
@@ -76,7 +77,10 @@ async def post_reads(
                 max_clock_skew=settings.max_clock_skew,
             )
 
-    return await run_in_threadpool(run)
+    report = await run_in_threadpool(run)
+    if report.alerts:
+        announce_alerts()
+    return report
 
 
 async def _json_body(request: Request) -> Any:
