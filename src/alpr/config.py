@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     hotlist_inbox_dir: Path | None = Field(
         default=None, description="Hot-list drop folder (default: <data_dir>/hotlists-inbox)"
     )
+    professional_standards: str = Field(
+        default="professional-standards",
+        description="Who is told of login attempts by suspended or deactivated accounts (U9)",
+    )
     max_clock_skew_seconds: int = Field(
         default=300, ge=0, description="How far in the future a read's time may be"
     )

@@ -13,8 +13,14 @@ from alpr.hotlists.models import (
 )
 from alpr.jobs.models import JobState
 from alpr.reads.models import Read, ReadCorrection
+from alpr.users.models import ApiSession, Device, Notification, TrainingRecord, User
 
 __all__ = [
+    "ApiSession",
+    "Device",
+    "Notification",
+    "TrainingRecord",
+    "User",
     "Alert",
     "AlertResponse",
     "AuditEntry",

@@ -21,8 +21,18 @@ from alpr.hotlists.views import router as hotlists_router
 from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import ImageStore
 from alpr.reads.views import router as reads_router
+from alpr.users.views import auth_router
+from alpr.users.views import router as users_router
 
-ROUTERS = (health_router, cameras_router, reads_router, hotlists_router, alerts_router)
+ROUTERS = (
+    health_router,
+    auth_router,
+    users_router,
+    cameras_router,
+    reads_router,
+    hotlists_router,
+    alerts_router,
+)
 
 
 def create_app(*, settings: Settings | None = None, policy: Policy | None = None) -> FastAPI:

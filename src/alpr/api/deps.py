@@ -12,12 +12,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.cameras.service import camera_for_key
+from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
+from alpr.users.auth import authenticate
 from alpr.users.permissions import Permission, Role, permissions_for
+from alpr.users.security import TOKEN_PREFIX
 
-_bearer = HTTPBearer(auto_error=False, description="A camera API key or a user session token")
+bearer = HTTPBearer(auto_error=False, description="A camera API key or a user session token")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def _deny(request: Request, reason: str, actor: str = "anonymous") -> None:
 
 def current_principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None:
         _deny(request, "no credentials")
@@ -62,8 +65,11 @@ def current_principal(
             "authentication required",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    token = credentials.credentials
+    if token.startswith(TOKEN_PREFIX):
+        return _user_principal(request, token)
     with unit_of_work() as session:
-        camera = camera_for_key(session, credentials.credentials)
+        camera = camera_for_key(session, token)
         if camera is not None:
             return Principal(
                 kind="camera",
@@ -74,6 +80,23 @@ def current_principal(
     _deny(request, "unknown or disabled credentials")
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "invalid credentials", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def _user_principal(request: Request, token: str) -> Principal:
+    with unit_of_work() as session:
+        found = authenticate(session, token=token, policy=request.app.state.policy, now=utcnow())
+        if not isinstance(found, str):
+            user, _ = found
+            return Principal(
+                kind="user",
+                id=user.username,
+                organization=user.agency,
+                permissions=permissions_for(Role(role) for role in user.roles),
+            )
+    _deny(request, found)
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED, found, headers={"WWW-Authenticate": "Bearer"}
     )
 
 
@@ -90,6 +113,13 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
     check.required_permission = permission  # type: ignore[attr-defined]
     return check
+
+
+def authenticated(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    """Any signed-in caller, whatever its roles (logout, "who am I")."""
+    return principal
 
 
 def public(request: Request) -> None:
@@ -110,6 +140,8 @@ def route_guard(call: Any) -> str | None:
     """'public', the permission a dependency requires, or None if it is not a guard."""
     if call is public:
         return "public"
+    if call is authenticated:
+        return "authenticated"
     permission = getattr(call, "required_permission", None)
     return str(permission) if permission is not None else None
 

@@ -33,6 +33,21 @@ class AuditEvent(StrEnum):
     WEBHOOK_ADD = "webhook:add"
     WEBHOOK_DELIVERY_FAILED = "webhook:delivery:failed"
     JOB_RUN = "job:run"
+    ACCOUNT_CREATE = "account:create"
+    ACCOUNT_APPROVE = "account:approve"
+    ACCOUNT_STATUS = "account:status"
+    ACCOUNT_CLASSIFICATION = "account:classification"
+    ACCOUNT_REVIEW = "account:review"
+    ACCOUNT_TRAINING = "account:training"
+    ACCOUNT_PASSWORD = "account:password"
+    ACCOUNT_MFA_ENROLL = "account:mfa:enroll"
+    ACCOUNT_UNLOCK = "account:unlock"
+    ACCOUNT_LOGIN = "account:login"
+    ACCOUNT_LOGIN_FAILED = "account:login:failed"
+    ACCOUNT_LOGIN_DENIED = "account:login:denied"
+    ACCOUNT_LOCKED = "account:locked"
+    ACCOUNT_LOGOUT = "account:logout"
+    DEVICE_REGISTER = "device:register"
 
 
 class Outcome(StrEnum):

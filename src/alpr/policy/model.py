@@ -168,6 +168,8 @@ class SecuritySection(BaseModel):
     audit_failure_alert_within: Duration = Duration(hours=1)  # AU-5
     incident_report_within: Duration = Duration(hours=1)  # IR-6
     account_inactivity_disable: Duration = Duration(days=90)  # AC-2
+    # U12: access only from agency-issued devices registered by an administrator.
+    require_registered_devices: bool = False
 
 
 class Policy(BaseModel):

@@ -1,0 +1,161 @@
+"""Login, logout and account administration over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials
+
+from alpr.api.deps import (
+    PolicyDep,
+    Principal,
+    authenticated,
+    bearer,
+    client_address,
+    public,
+    require,
+)
+from alpr.config import get_settings
+from alpr.db.base import utcnow
+from alpr.db.session import unit_of_work
+from alpr.users import service
+from alpr.users.auth import login, logout
+from alpr.users.permissions import Permission
+from alpr.users.reports import access_report
+from alpr.users.schemas import (
+    BANNER,
+    ClassificationIn,
+    LoginIn,
+    LoginOut,
+    Reason,
+    TrainingIn,
+    UserIn,
+    UserOut,
+)
+
+auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+Manager = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
+Public = Annotated[None, Depends(public)]
+
+
+@auth_router.get("/banner")
+def banner(_: Public) -> dict[str, str]:
+    """The notice every user must accept before logging in (CJIS AC-8)."""
+    return {"banner": BANNER}
+
+
+@auth_router.post("/login")
+def login_endpoint(body: LoginIn, request: Request, _: Public, policy: PolicyDep) -> LoginOut:
+    if not body.banner_acknowledged:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "accept the system use notice first")
+    with unit_of_work() as session:
+        result = login(session, username=body.username, password=body.password, code=body.code,
+                       device_token=body.device_token, policy=policy, now=utcnow(),
+                       source=client_address(request),
+                       report_to=get_settings().professional_standards)
+    if result.token is None or result.user is None:
+        # The reason is in the audit log; the caller learns only that it was refused.
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "login refused")
+    return LoginOut(token=result.token, username=result.user.username, roles=result.user.roles)
+
+
+@auth_router.post("/logout")
+def logout_endpoint(
+    _: Annotated[Principal, Depends(authenticated)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> dict[str, bool]:
+    assert credentials is not None
+    with unit_of_work() as session:
+        return {"ended": logout(session, token=credentials.credentials, now=utcnow())}
+
+
+@router.get("")
+def list_users(_: Manager) -> list[UserOut]:
+    with unit_of_work() as session:
+        return [UserOut.model_validate(u) for u in service.all_users(session)]
+
+
+@router.get("/report")
+def report(_: Manager, policy: PolicyDep) -> dict[str, Any]:
+    """Authorized users, trainings and reviews due within 30 days, suspended accounts."""
+    with unit_of_work() as session:
+        found = access_report(session, policy=policy, now=utcnow())
+        return {
+            "authorized": [UserOut.model_validate(u) for u in found.authorized],
+            "training_due": [vars(d) for d in found.training_due],
+            "review_due": [vars(d) for d in found.review_due],
+            "suspended": [UserOut.model_validate(u) for u in found.suspended],
+        }
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create(body: UserIn, principal: Manager, policy: PolicyDep) -> UserOut:
+    return _act(lambda session: service.create_user(
+        session, username=body.username, full_name=body.full_name, agency=body.agency,
+        classification=body.classification, roles=body.roles, supervisor=body.supervisor,
+        actor=principal.actor, policy=policy, now=utcnow()))
+
+
+def _act(action: Callable[[Any], Any]) -> UserOut:
+    try:
+        with unit_of_work() as session:
+            return UserOut.model_validate(action(session))
+    except (service.AccountError, ValueError) as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+
+
+@router.post("/{username}/approve")
+def approve(username: str, principal: Manager) -> UserOut:
+    return _act(lambda s: service.approve_user(s, username=username, actor=principal.actor,
+                                               now=utcnow()))
+
+
+@router.post("/{username}/training")
+def training(username: str, body: TrainingIn, principal: Manager) -> UserOut:
+    def act(session: Any) -> Any:
+        service.record_training(session, username=username, kind=body.kind,
+                                actor=principal.actor, now=utcnow())
+        return service.get_user(session, username)
+    return _act(act)
+
+
+@router.post("/{username}/review")
+def review(username: str, principal: Manager) -> UserOut:
+    return _act(lambda s: service.review_user(s, username=username, actor=principal.actor,
+                                              now=utcnow()))
+
+
+@router.post("/{username}/classification")
+def classification(username: str, body: ClassificationIn, principal: Manager,
+                   policy: PolicyDep) -> UserOut:
+    return _act(lambda s: service.change_classification(
+        s, username=username, classification=body.classification, actor=principal.actor,
+        policy=policy, now=utcnow()))
+
+
+@router.post("/{username}/suspend")
+def suspend(username: str, body: Reason, principal: Manager, policy: PolicyDep) -> UserOut:
+    return _act(lambda s: service.suspend_for_misuse(
+        s, username=username, reason=body.reason, actor=principal.actor, policy=policy,
+        now=utcnow()))
+
+
+@router.post("/{username}/separate")
+def separate(username: str, principal: Manager) -> UserOut:
+    return _act(lambda s: service.separate_user(s, username=username, actor=principal.actor,
+                                                now=utcnow()))
+
+
+@router.post("/{username}/reactivate")
+def reactivate(username: str, principal: Manager) -> UserOut:
+    return _act(lambda s: service.reactivate_user(s, username=username, actor=principal.actor,
+                                                  now=utcnow()))
+
+
+@router.post("/{username}/unlock")
+def unlock(username: str, principal: Manager) -> UserOut:
+    return _act(lambda s: service.unlock_user(s, username=username, actor=principal.actor,
+                                              now=utcnow()))

@@ -1,0 +1,131 @@
+"""Deny by default, proven on every route of the app; login and account API end to end."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pyotp
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from alpr.api.app import create_app
+from alpr.api.deps import Principal, current_principal, route_guard
+from alpr.db.base import utcnow
+from alpr.db.session import Database
+from alpr.policy import load_preset
+from alpr.users import service
+from alpr.users.permissions import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def every_route(routes: list[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (nested := getattr(route, "original_router", None)) is not None:
+            yield from every_route(nested.routes)
+
+
+def guards(route: APIRoute) -> set[str]:
+    found: set[str] = set()
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependency = stack.pop()
+        if (guard := route_guard(dependency.call)) is not None:
+            found.add(guard)
+        stack.extend(dependency.dependencies)
+    return found
+
+
+def concrete(path: str) -> str:
+    values = {"alert_id": "00000000-0000-0000-0000-000000000001",
+              "read_id": "00000000-0000-0000-0000-000000000001", "fmt": "csv"}
+    return re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "x1"), path)
+
+
+@pytest.fixture
+def app_routes() -> list[APIRoute]:
+    return list(every_route(create_app(policy=load_preset("oakland")).routes))
+
+
+def test_every_route_refuses_the_unauthenticated_and_the_wrong_role(
+    database: Database, app_routes: list[APIRoute]
+) -> None:
+    # REQ C7, U2 — deny by default: unauthenticated → 401, a role without the permission → 403
+    app = create_app(policy=load_preset("oakland"))
+    nobody = Principal(kind="user", id="nobody", organization="PD", permissions=frozenset())
+    checked = 0
+    with TestClient(app) as anonymous:
+        for route in app_routes:
+            if "public" in guards(route):
+                continue
+            for method in route.methods or set():
+                assert anonymous.request(method, concrete(route.path)).status_code == 401, (
+                    method, route.path)
+                checked += 1
+    app.dependency_overrides[current_principal] = lambda: nobody
+    with TestClient(app) as roleless:
+        for route in app_routes:
+            if guards(route) & {"public", "authenticated"}:
+                continue
+            for method in route.methods or set():
+                assert roleless.request(method, concrete(route.path)).status_code == 403, (
+                    method, route.path)
+    assert checked >= 30  # the walk really covered the app
+
+
+def test_patrol_users_see_alerts_but_cannot_change_data(app_routes: list[APIRoute]) -> None:
+    # REQ U2 — patrol: alerts only; cannot add, change or delete data
+    from alpr.users.permissions import ROLE_PERMISSIONS
+
+    patrol = {str(p) for p in ROLE_PERMISSIONS[Role.PATROL]}
+    allowed = {(m, r.path) for r in app_routes for m in (r.methods or set()) if guards(r) & patrol}
+    assert ("GET", "/api/v1/alerts/stream") in allowed
+    writes = {(m, path) for m, path in allowed if m != "GET"}
+    assert writes <= {("POST", "/api/v1/alerts/{alert_id}/verify"),
+                      ("POST", "/api/v1/alerts/{alert_id}/responses")}
+
+
+@pytest.fixture
+def client(database: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(policy=load_preset("oakland"))) as test_client:
+        yield test_client
+
+
+def test_login_then_manage_accounts_then_logout(client: TestClient, database: Database) -> None:
+    # REQ U1, U11 — named users, MFA, every login audited
+    policy = load_preset("oakland")
+    now = utcnow()
+    with database.unit_of_work() as session:
+        service.create_user(session, username="admin", full_name="Ada Admin", agency="OPD",
+                            classification="Sworn personnel", actor="console", policy=policy,
+                            roles=[Role.ALPR_ADMINISTRATOR], now=now, active=True)
+        service.set_password(session, username="admin", password=PASSWORD, actor="console",
+                             policy=policy, now=now)
+        secret = service.enroll_totp(session, username="admin", actor="console", now=now)
+        service.record_training(session, username="admin", kind="initial", actor="console",
+                                now=now - timedelta(minutes=1))
+    body = {"username": "admin", "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
+            "banner_acknowledged": False}
+    assert client.post("/api/v1/auth/login", json=body).status_code == 400
+    assert client.post("/api/v1/auth/login", json={**body, "banner_acknowledged": True,
+                                                    "password": "nope nope nope"}
+                       ).status_code == 401
+    logged = client.post("/api/v1/auth/login", json={**body, "banner_acknowledged": True})
+    assert logged.status_code == 200, logged.text
+    auth = {"Authorization": f"Bearer {logged.json()['token']}"}
+    created = client.post("/api/v1/users", headers=auth, json={
+        "username": "lee", "full_name": "Sam Lee", "agency": "OPD",
+        "classification": "Sworn personnel", "roles": ["patrol"]})
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "pending"
+    assert client.post("/api/v1/users/lee/approve", headers=auth).json()["status"] == "active"
+    report = client.get("/api/v1/users/report", headers=auth).json()
+    assert "lee" in [d["username"] for d in report["training_due"]]
+    assert client.post("/api/v1/auth/logout", headers=auth).json() == {"ended": True}
+    assert client.get("/api/v1/users", headers=auth).status_code == 401
