@@ -112,6 +112,7 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.setenv("ALPR_DATA_DIR", str(tmp_path / "alpr-data"))
     monkeypatch.delenv("ALPR_POLICY", raising=False)
     monkeypatch.delenv("ALPR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ALPR_SESSION_FILE", str(tmp_path / "cli-session"))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

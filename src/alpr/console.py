@@ -12,8 +12,14 @@ errors = Console(stderr=True)
 
 
 def cli_actor() -> str:
-    """The operating-system user running a command (user accounts arrive with issue 5)."""
-    return f"cli:{getpass.getuser()}"
+    """Who runs a command: the logged-in user (`alpr login`), else the server's OS user,
+    which only administration on the server console itself should rely on."""
+    from alpr.users.cli_session import NotLoggedIn, current_user
+
+    try:
+        return current_user()
+    except NotLoggedIn:
+        return f"cli:{getpass.getuser()}"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -129,3 +129,36 @@ def test_login_then_manage_accounts_then_logout(client: TestClient, database: Da
     assert "lee" in [d["username"] for d in report["training_due"]]
     assert client.post("/api/v1/auth/logout", headers=auth).json() == {"ended": True}
     assert client.get("/api/v1/users", headers=auth).status_code == 401
+
+
+def test_cli_bootstrap_login_and_account_administration(database: Database) -> None:
+    # REQ U1 — first administrator on the console; then named users act through `alpr login`
+    from typer.testing import CliRunner
+
+    from alpr.cli import app as cli
+
+    runner = CliRunner()
+    created = runner.invoke(cli, ["users", "create-admin", "chief", "--full-name", "C. Chief",
+                                  "--agency", "OPD", "--classification", "Sworn officer"],
+                            input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert created.exit_code == 0, created.output
+    secret = re.search(r"secret=([A-Z2-7]+)", created.output)
+    assert secret
+    refused = runner.invoke(cli, ["users", "list"])
+    assert refused.exit_code == 1 and "log in first" in refused.output
+    assert runner.invoke(cli, ["users", "train", "chief"]).exit_code == 1  # not logged in
+    with database.unit_of_work() as session:
+        service.record_training(session, username="chief", kind="initial", actor="console",
+                                now=utcnow() - timedelta(minutes=1))
+    logged = runner.invoke(cli, ["login"], input=f"chief\n{PASSWORD}\n"
+                           f"{pyotp.TOTP(secret.group(1)).now()}\n")
+    assert logged.exit_code == 0, logged.output
+    added = runner.invoke(cli, ["users", "add", "lee", "--full-name", "Sam Lee", "--agency",
+                                "OPD", "--classification", "Sworn officer", "--role",
+                                "data-user"], input=f"{PASSWORD}x\n{PASSWORD}x\n")
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(cli, ["users", "approve", "lee"]).exit_code == 0
+    listed = runner.invoke(cli, ["users", "list"])
+    assert "lee" in listed.output and "training due" in listed.output
+    assert runner.invoke(cli, ["logout"]).exit_code == 0
+    assert runner.invoke(cli, ["users", "list"]).exit_code == 1

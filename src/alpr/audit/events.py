@@ -39,7 +39,7 @@ class AuditEvent(StrEnum):
     ACCOUNT_CLASSIFICATION = "account:classification"
     ACCOUNT_REVIEW = "account:review"
     ACCOUNT_TRAINING = "account:training"
-    ACCOUNT_PASSWORD = "account:password"
+    ACCOUNT_PASSWORD = "account:password"  # noqa: S105 (an event name)
     ACCOUNT_MFA_ENROLL = "account:mfa:enroll"
     ACCOUNT_UNLOCK = "account:unlock"
     ACCOUNT_LOGIN = "account:login"

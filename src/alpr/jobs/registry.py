@@ -51,7 +51,8 @@ def register(job: Job) -> Job:
 
 def load_all() -> dict[str, Job]:
     """Import the domains' job modules so they register themselves."""
-    import alpr.hotlists.jobs  # noqa: F401
+    import alpr.hotlists.jobs
+    import alpr.users.jobs  # noqa: F401
 
     return JOBS
 

@@ -1,0 +1,53 @@
+"""The CLI's session: `alpr login` stores a short-lived token; commands act as that user."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alpr.config import get_settings
+from alpr.db.base import utcnow
+from alpr.db.session import unit_of_work
+from alpr.policy import load_checked_policy
+from alpr.users.auth import authenticate
+from alpr.users.permissions import Permission, Role, permissions_for
+
+
+class NotLoggedIn(Exception):  # noqa: N818 (a state, not a program error)
+    """No valid session; the message says what to do."""
+
+
+def session_file() -> Path:
+    return Path(os.environ.get("ALPR_SESSION_FILE", Path.home() / ".alpr-session"))
+
+
+def save_token(token: str) -> None:
+    path = session_file()
+    path.write_text(token)
+    path.chmod(0o600)  # the token is a credential
+
+
+def clear_token() -> str | None:
+    path = session_file()
+    if not path.exists():
+        return None
+    token = path.read_text().strip()
+    path.unlink()
+    return token
+
+
+def current_user(permission: Permission | None = None) -> str:
+    """The logged-in user's actor name, after checking the session and the permission."""
+    path = session_file()
+    if not path.exists():
+        raise NotLoggedIn("log in first: alpr login")
+    policy = load_checked_policy(get_settings().policy)
+    with unit_of_work() as session:
+        found = authenticate(session, token=path.read_text().strip(), policy=policy,
+                             now=utcnow())
+    if isinstance(found, str):
+        raise NotLoggedIn(f"{found}; log in again: alpr login")
+    user, _ = found
+    if permission and permission not in permissions_for(Role(r) for r in user.roles):
+        raise NotLoggedIn(f"{user.username} lacks the permission {permission}")
+    return f"user:{user.username}"
