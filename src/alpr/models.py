@@ -16,21 +16,21 @@ from alpr.reads.models import Read, ReadCorrection
 from alpr.users.models import ApiSession, Device, Notification, TrainingRecord, User
 
 __all__ = [
-    "ApiSession",
-    "Device",
-    "Notification",
-    "TrainingRecord",
-    "User",
     "Alert",
     "AlertResponse",
+    "ApiSession",
     "AuditEntry",
     "Camera",
+    "Device",
     "HotList",
     "HotListEntry",
     "HotListRevision",
     "JobState",
+    "Notification",
     "Read",
     "ReadCorrection",
+    "TrainingRecord",
+    "User",
     "Webhook",
     "WebhookDelivery",
 ]
