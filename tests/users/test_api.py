@@ -162,3 +162,31 @@ def test_cli_bootstrap_login_and_account_administration(database: Database) -> N
     assert "lee" in listed.output and "training due" in listed.output
     assert runner.invoke(cli, ["logout"]).exit_code == 0
     assert runner.invoke(cli, ["users", "list"]).exit_code == 1
+
+
+def test_web_console_cookie_session_needs_the_csrf_token_to_write(database: Database) -> None:
+    # REQ U11 — secure cookie sessions with CSRF protection for the web console
+    policy = load_preset("oakland")
+    now = utcnow()
+    with database.unit_of_work() as session:
+        service.create_user(session, username="admin", full_name="Ada Admin", agency="OPD",
+                            classification="Sworn personnel", actor="console", policy=policy,
+                            roles=[Role.ALPR_ADMINISTRATOR], now=now, active=True)
+        service.set_password(session, username="admin", password=PASSWORD, actor="console",
+                             policy=policy, now=now)
+        secret = service.enroll_totp(session, username="admin", actor="console", now=now)
+        service.record_training(session, username="admin", kind="initial", actor="console",
+                                now=now - timedelta(minutes=1))
+    with TestClient(create_app(policy=policy), base_url="https://testserver") as browser:
+        logged = browser.post("/api/v1/auth/login", json={
+            "username": "admin", "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
+            "banner_acknowledged": True, "cookie": True})
+        assert logged.status_code == 200 and logged.json()["token"] is None
+        assert "httponly" in logged.headers["set-cookie"].lower()
+        assert browser.get("/api/v1/users").status_code == 200  # reads need no CSRF header
+        body = {"username": "lee", "full_name": "Sam Lee", "agency": "OPD",
+                "classification": "Sworn personnel", "roles": ["patrol"]}
+        assert browser.post("/api/v1/users", json=body).status_code == 403  # forged write
+        csrf = browser.cookies["alpr_csrf"]
+        made = browser.post("/api/v1/users", json=body, headers={"X-CSRF-Token": csrf})
+        assert made.status_code == 201, made.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -54,10 +55,24 @@ def _deny(request: Request, reason: str, actor: str = "anonymous") -> None:
         )
 
 
+SESSION_COOKIE = "alpr_session"
+CSRF_COOKIE = "alpr_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    if credentials is None and (cookie := request.cookies.get(SESSION_COOKIE)):
+        # The web console: a session cookie, with a double-submit CSRF token on writes.
+        if request.method not in _SAFE_METHODS and not secrets.compare_digest(
+            request.headers.get(CSRF_HEADER, ""), request.cookies.get(CSRF_COOKIE, "-")
+        ):
+            _deny(request, "CSRF token missing or wrong")
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF check failed")
+        return _user_principal(request, cookie)
     if credentials is None:
         _deny(request, "no credentials")
         raise HTTPException(

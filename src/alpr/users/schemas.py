@@ -23,10 +23,11 @@ class LoginIn(BaseModel):
     code: str | None = Field(default=None, description="Current TOTP code")
     device_token: str | None = None
     banner_acknowledged: bool = Field(description="The user accepted the login banner (AC-8)")
+    cookie: bool = Field(default=False, description="Web console: session in a secure cookie")
 
 
 class LoginOut(BaseModel):
-    token: str
+    token: str | None = Field(description="Bearer token (absent when the session is a cookie)")
     username: str
     roles: list[str]
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from alpr.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
     PolicyDep,
     Principal,
     authenticated,
@@ -48,7 +51,8 @@ def banner(_: Public) -> dict[str, str]:
 
 
 @auth_router.post("/login")
-def login_endpoint(body: LoginIn, request: Request, _: Public, policy: PolicyDep) -> LoginOut:
+def login_endpoint(body: LoginIn, request: Request, response: Response, _: Public,
+                   policy: PolicyDep) -> LoginOut:
     if not body.banner_acknowledged:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "accept the system use notice first")
     with unit_of_work() as session:
@@ -59,17 +63,27 @@ def login_endpoint(body: LoginIn, request: Request, _: Public, policy: PolicyDep
     if result.token is None or result.user is None:
         # The reason is in the audit log; the caller learns only that it was refused.
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "login refused")
+    if body.cookie:
+        # Browsers keep the session in an HttpOnly cookie script cannot read; writes must
+        # echo the CSRF cookie in a header, which another site cannot do.
+        response.set_cookie(SESSION_COOKIE, result.token, httponly=True, secure=True,
+                            samesite="strict", path="/")
+        response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), secure=True,
+                            samesite="strict", path="/")
+        return LoginOut(token=None, username=result.user.username, roles=result.user.roles)
     return LoginOut(token=result.token, username=result.user.username, roles=result.user.roles)
 
 
 @auth_router.post("/logout")
 def logout_endpoint(
-    _: Annotated[Principal, Depends(authenticated)],
+    request: Request, response: Response, _: Annotated[Principal, Depends(authenticated)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> dict[str, bool]:
-    assert credentials is not None
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE, "")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
     with unit_of_work() as session:
-        return {"ended": logout(session, token=credentials.credentials, now=utcnow())}
+        return {"ended": logout(session, token=token, now=utcnow())}
 
 
 @router.get("")
