@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import getpass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from alpr.users.permissions import Permission
 
 console = Console()
 errors = Console(stderr=True)
@@ -26,3 +30,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error and return the Exit to raise: `raise fail("...")`."""
     errors.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
+
+
+def acting_as(permission: Permission) -> str:
+    """The logged-in user, who must hold `permission`: data is never touched anonymously."""
+    from alpr.users.cli_session import NotLoggedIn, current_user
+
+    try:
+        return current_user(permission)
+    except NotLoggedIn as error:
+        raise fail(str(error)) from error

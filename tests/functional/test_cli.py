@@ -15,7 +15,7 @@ from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.hotlists.models import Alert
 from alpr.reads.models import Read
-from tests.helpers import jpeg
+from tests.helpers import cli_login, jpeg
 
 runner = CliRunner()
 
@@ -78,6 +78,9 @@ def test_demo_runs_the_main_job(database: Database) -> None:
 
 def test_hotlist_import_and_alerts_list(database: Database, tmp_path: Path) -> None:
     # REQ H2 — import from a CA DOJ extract; bad lines reported by number, the rest loaded
+    refused = runner.invoke(app, ["hotlists", "create", "svs", "--source", "SVS"])
+    assert refused.exit_code == 1 and "log in first" in refused.output  # REQ U11: named users
+    cli_login(database)
     file = tmp_path / "svs.tbl"
     file.write_text("DATE11/23/2026 09:00\nABC123  CA0120260101\n??      CA01\n"
                     "TOTAL RECORD 0000002\n")
@@ -96,6 +99,7 @@ def test_hotlist_import_and_alerts_list(database: Database, tmp_path: Path) -> N
 
 def test_alert_verify_respond_export_from_the_cli(database: Database, tmp_path: Path) -> None:
     # REQ A2, A3 — verification then documented response, exported as a spreadsheet
+    cli_login(database)
     runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
                         "--lat", "37.8", "--lon", "-122.2"])
     file = tmp_path / "svs.tbl"

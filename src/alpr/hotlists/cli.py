@@ -15,7 +15,7 @@ from sqlalchemy import select
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.config import get_settings
-from alpr.console import cli_actor, console, fail
+from alpr.console import acting_as, console, fail
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import responses, service, webhooks
@@ -23,6 +23,7 @@ from alpr.hotlists.models import Alert, EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy, PolicyError, load_checked_policy
+from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Hot lists: imports, manual entries, approval, flags.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Alerts raised by hot-list hits.", no_args_is_help=True)
@@ -42,9 +43,10 @@ def create(
     description: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create an empty hot list."""
+    actor = acting_as(Permission.HOTLIST_IMPORT)
     try:
         with unit_of_work() as session:
-            service.create_list(session, name=name, source=source.upper(), actor=cli_actor(),
+            service.create_list(session, name=name, source=source.upper(), actor=actor,
                                 policy=_policy(), description=description)
     except service.HotlistError as error:
         raise fail(str(error)) from error
@@ -60,12 +62,13 @@ def import_command(
     reason: Annotated[str | None, typer.Option(help="CSV: reason when no column")] = None,
 ) -> None:
     """Replace a list's content with a file (atomically; bad lines reported, rest loaded)."""
+    actor = acting_as(Permission.HOTLIST_IMPORT)
     try:
         # Extracts are plain ASCII; latin-1 never fails on a stray byte.
         parsed = parse_text(file.read_text(encoding="latin-1"), profile, map_, reason)
         with unit_of_work() as session:
             result = service.import_entries(session, list_name=name, parsed=parsed,
-                                            actor=cli_actor(), policy=_policy(),
+                                            actor=actor, policy=_policy(),
                                             file_name=file.name)
     except (ProfileError, service.HotlistError) as error:
         raise fail(f"{file}: {error}; the active list is unchanged") from error
@@ -81,6 +84,7 @@ def list_command(
     status: Annotated[EntryStatus | None, typer.Option(help="Only this status")] = None,
 ) -> None:
     """List hot-list entries."""
+    acting_as(Permission.HOTLIST_ENTER)
     with unit_of_work() as session:
         rows = service.list_entries(session, list_name=name, status=status)
     table = Table("id", "list", "plate", "state", "reason", "status", "expires", "case")
@@ -101,11 +105,12 @@ def add(
     urgent: Annotated[bool, typer.Option(help="Amber/Silver: live at once")] = False,
 ) -> None:
     """Enter a vehicle by hand (pending until an ALPR Administrator approves it)."""
+    actor = acting_as(Permission.HOTLIST_ENTER)
     try:
         with unit_of_work() as session:
             entry = service.add_manual_entry(
                 session, list_name=name, plate=plate, reason=reason, case_number=case_number,
-                justification=justification, actor=cli_actor(), policy=_policy(), state=state,
+                justification=justification, actor=actor, policy=_policy(), state=state,
                 urgent=urgent)
     except service.HotlistError as error:
         raise fail(str(error)) from error
@@ -117,10 +122,11 @@ def approve(
     entry_id: int, reject: Annotated[bool, typer.Option(help="Reject instead")] = False
 ) -> None:
     """Approve (or --reject) a pending manual entry."""
+    actor = acting_as(Permission.HOTLIST_APPROVE)
     try:
         with unit_of_work() as session:
             entry = service.decide_entry(session, entry_id=entry_id, approve=not reject,
-                                         actor=cli_actor())
+                                         actor=actor)
     except service.HotlistError as error:
         raise fail(str(error)) from error
     console.print(f"entry [bold]{entry.id}[/] is {entry.status}")
@@ -129,9 +135,10 @@ def approve(
 @app.command("flag")
 def flag(entry_id: int, reason: Annotated[str, typer.Option(help="What is wrong")]) -> None:
     """Flag an entry "record in error": it stops alerting and is reported for cancellation."""
+    actor = acting_as(Permission.HOTLIST_ENTER)
     try:
         with unit_of_work() as session:
-            service.flag_in_error(session, entry_id=entry_id, actor=cli_actor(), reason=reason)
+            service.flag_in_error(session, entry_id=entry_id, actor=actor, reason=reason)
     except service.HotlistError as error:
         raise fail(str(error)) from error
     console.print(f"entry [bold]{entry_id}[/] flagged in error")
@@ -140,8 +147,9 @@ def flag(entry_id: int, reason: Annotated[str, typer.Option(help="What is wrong"
 @app.command("purge")
 def purge() -> None:
     """Delete entries past their lifetime (the daily job does this too)."""
+    actor = acting_as(Permission.HOTLIST_IMPORT)
     with unit_of_work() as session:
-        deleted = service.purge_expired(session, actor=cli_actor())
+        deleted = service.purge_expired(session, actor=actor)
     console.print(f"{deleted} expired entries deleted")
 
 
@@ -158,11 +166,12 @@ def alerts_table(alerts: Sequence[Alert | AlertOut], title: str = "Alerts") -> T
 @alerts_app.command("list")
 def list_alerts(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
     """The newest alerts."""
+    actor = acting_as(Permission.ALERTS_RECEIVE)
     with unit_of_work() as session:
         alerts = list(session.scalars(select(Alert).order_by(Alert.created_at.desc())
                                       .limit(limit)))
         # Alerts carry plates, places and times: viewing them is an audited access.
-        record(session, event=AuditEvent.ALERT_LIST, actor=cli_actor(),
+        record(session, event=AuditEvent.ALERT_LIST, actor=actor,
                details={"limit": limit, "shown": len(alerts)})
     console.print(alerts_table(alerts))
 
@@ -177,12 +186,13 @@ def verify(
     clets_at: Annotated[datetime | None, typer.Option(help="When CLETS/NCIC was checked")] = None,
 ) -> None:
     """Record the operator's verification of an alert (REQ A2)."""
+    actor = acting_as(Permission.ALERTS_RECEIVE)
     check = responses.Verification(plate, state, vehicle, clets,
                                    _aware(clets_at) if clets_at else utcnow())
     try:
         with unit_of_work() as session:
             alert = responses.verify_alert(session, alert_id=alert_id, check=check,
-                                           actor=cli_actor())
+                                           actor=actor)
     except responses.AlertError as error:
         raise fail(str(error)) from error
     console.print(f"alert {alert_id}: [bold]{alert.status}[/]")
@@ -199,13 +209,14 @@ def respond(
     at: Annotated[datetime | None, typer.Option(help="When (default now)")] = None,
 ) -> None:
     """Document the response to a verified alert (REQ A3)."""
+    actor = acting_as(Permission.ALERTS_RECEIVE)
     response = responses.Response(
         member=member, justification=justification, disposition=disposition,
         case_number=case_number, next_steps=next_steps,
         responded_at=_aware(at) if at else utcnow())
     try:
         with unit_of_work() as session:
-            responses.respond(session, alert_id=alert_id, response=response, actor=cli_actor(),
+            responses.respond(session, alert_id=alert_id, response=response, actor=actor,
                               policy=_policy())
     except responses.AlertError as error:
         raise fail(str(error)) from error
@@ -217,10 +228,11 @@ def export(
     output: Annotated[Path, typer.Argument(help="File to write: .csv or .xlsx")],
 ) -> None:
     """Export documented responses as a spreadsheet."""
+    actor = acting_as(Permission.ALERTS_EXPORT)
     fmt = output.suffix.lower().lstrip(".")
     try:
         with unit_of_work() as session:
-            data = responses.export_responses(session, fmt=fmt, actor=cli_actor())
+            data = responses.export_responses(session, fmt=fmt, actor=actor)
     except responses.AlertError as error:
         raise fail(str(error)) from error
     output.write_bytes(data)
@@ -230,9 +242,10 @@ def export(
 @alerts_app.command("webhook-add")
 def webhook_add(url: str) -> None:
     """Send every alert to URL (signed); prints the signing secret once."""
+    actor = acting_as(Permission.CONFIG_MANAGE)
     try:
         with unit_of_work() as session:
-            hook = webhooks.add_webhook(session, url=url, actor=cli_actor(), now=utcnow())
+            hook = webhooks.add_webhook(session, url=url, actor=actor, now=utcnow())
     except ValueError as error:
         raise fail(str(error)) from error
     console.print(f"webhook {hook.id} added; signing secret (shown once): [bold]{hook.secret}[/]")

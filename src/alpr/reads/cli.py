@@ -11,12 +11,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from alpr.config import get_settings
-from alpr.console import cli_actor, console, fail
+from alpr.console import acting_as, cli_actor, console, fail
 from alpr.db.session import unit_of_work
 from alpr.policy import PolicyError, load_checked_policy
 from alpr.reads.corrections import CorrectionError, correct_read
 from alpr.reads.images import ImageStore
 from alpr.reads.importer import ImportSummary, count_lines, import_jsonl
+from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Plate reads.", no_args_is_help=True)
 
@@ -75,7 +76,7 @@ def correct_command(
     try:
         with unit_of_work() as session:
             done = correct_read(session, read_id=read_id, plate=plate, reason=reason,
-                                actor=cli_actor())
+                                actor=acting_as(Permission.READS_CORRECT))
     except CorrectionError as error:
         raise fail(str(error)) from error
     console.print(f"read {read_id}: {done.correction.original_plate} →"
