@@ -31,6 +31,7 @@ from alpr.db.session import Database, create_db_engine
 from alpr.policy import default_policy
 from alpr.reads.images import ImageStore
 from alpr.reads.models import READ_COLUMNS
+from alpr.reads.plates import confusion_key, exact_key
 from alpr.reads.partitions import ensure_partitions
 from alpr.reads.service import IngestItem, ingest
 
@@ -108,7 +109,8 @@ def copy_rate(engine: Engine, reads: list[dict[str, Any]], size: int) -> float:
     """The same rows, already validated, COPYed straight into the same table."""
     rows = [
         {**r, "id": uuid.UUID(r["id"]), "captured_at": datetime.fromisoformat(r["captured_at"]),
-         "received_at": NOW, "plate_normalized": r["plate"], "heading": None,
+         "received_at": NOW, "plate_normalized": r["plate"],
+         "plate_confusion": confusion_key(exact_key(r["plate"])), "heading": None,
          "plate_image": None, "vehicle_image": None, "vehicle_color": None,
          "vehicle_make": None, "vehicle_model": None, "logically_deleted_at": None}
         for r in reads

@@ -13,6 +13,7 @@ from alpr.hotlists.models import (
 )
 from alpr.jobs.models import JobState
 from alpr.reads.models import Read, ReadCorrection
+from alpr.search.models import DeletedReadApproval
 from alpr.users.models import ApiSession, Device, Notification, TrainingRecord, User
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ApiSession",
     "AuditEntry",
     "Camera",
+    "DeletedReadApproval",
     "Device",
     "HotList",
     "HotListEntry",

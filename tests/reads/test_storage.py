@@ -20,7 +20,8 @@ pytestmark = pytest.mark.postgres_only
 def row(captured_at: datetime, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": uuid.uuid4(), "captured_at": captured_at, "received_at": captured_at,
-        "plate": "7ABC123", "plate_normalized": "7ABC123", "confidence": 0.9, "region": "CA",
+        "plate": "7ABC123", "plate_normalized": "7ABC123", "plate_confusion": "7A8C123",
+        "confidence": 0.9, "region": "CA",
         "camera_id": "cam-1", "lat": 37.8, "lon": -122.27, "heading": None,
         "plate_image": None, "vehicle_image": None, "vehicle_color": None,
         "vehicle_make": None, "vehicle_model": None, "logically_deleted_at": None,

@@ -21,6 +21,7 @@ from alpr.hotlists.views import router as hotlists_router
 from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import ImageStore
 from alpr.reads.views import router as reads_router
+from alpr.search.views import router as search_router
 from alpr.users.views import auth_router
 from alpr.users.views import router as users_router
 
@@ -32,6 +33,7 @@ ROUTERS = (
     reads_router,
     hotlists_router,
     alerts_router,
+    search_router,
 )
 
 

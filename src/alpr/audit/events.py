@@ -48,6 +48,12 @@ class AuditEvent(StrEnum):
     ACCOUNT_LOCKED = "account:locked"
     ACCOUNT_LOGOUT = "account:logout"
     DEVICE_REGISTER = "device:register"
+    SEARCH_QUERY = "search:query"
+    SEARCH_REFUSED = "search:refused"
+    SEARCH_DELETED_APPROVAL = "search:deleted:approval"
+    READ_VIEW = "read:view"
+    READ_IMAGE = "read:image"
+    AUDIT_QUERY = "audit:query"
 
 
 class Outcome(StrEnum):

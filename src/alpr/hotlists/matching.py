@@ -20,22 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alpr.hotlists.models import EntryStatus, HotList, HotListEntry, HotListRevision, MatchKind
+from alpr.reads.plates import CONFUSION_GROUPS, confusion_key, exact_key
 
-# Characters cameras and people confuse (shared/RECOGNITION-NOTES.md); each group maps to
-# its first member. O is already 0 in exact keys.
-CONFUSION_GROUPS = ("0ODQ", "1ILT", "8B", "5S", "2Z", "6G")
-_CONFUSION = str.maketrans(
-    {char: group[0] for group in CONFUSION_GROUPS for char in group[1:]}
-)
-
-
-def exact_key(plate: str) -> str:
-    return plate.replace("O", "0")
-
-
-def confusion_key(plate: str) -> str:
-    return plate.translate(_CONFUSION)
-
+__all__ = ["CONFUSION_GROUPS", "Hit", "MatchIndex", "confusion_key", "exact_key"]
 
 @dataclass(frozen=True, slots=True)
 class Hit:

@@ -20,7 +20,7 @@ from alpr.db.base import utcnow
 from alpr.hotlists.alerts import raise_alerts
 from alpr.hotlists.models import Alert
 from alpr.reads.models import Read, ReadCorrection
-from alpr.reads.plates import PlateError, normalize_plate
+from alpr.reads.plates import PlateError, confusion_key, exact_key, normalize_plate
 
 
 class CorrectionError(ValueError):
@@ -54,7 +54,7 @@ def correct_read(
         raise CorrectionError(f"the read already says {corrected}")
     session.execute(
         update(Read).where(Read.id == read_id, Read.captured_at == read.captured_at)
-        .values(plate_normalized=corrected)
+        .values(plate_normalized=corrected, plate_confusion=confusion_key(exact_key(corrected)))
     )
     correction = ReadCorrection(
         read_id=read_id, read_captured_at=read.captured_at, original_plate=read.plate_normalized,

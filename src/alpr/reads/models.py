@@ -18,6 +18,7 @@ class Read(Base):
         CheckConstraint("lat >= -90 AND lat <= 90", name="lat"),
         CheckConstraint("lon >= -180 AND lon <= 180", name="lon"),
         Index("ix_reads_plate_time", "plate_normalized", "captured_at"),
+        Index("ix_reads_confusion_time", "plate_confusion", "captured_at"),
         Index("ix_reads_captured_at", "captured_at"),
         Index("ix_reads_location", "lat", "lon"),
         Index("ix_reads_camera_time", "camera_id", "captured_at"),
@@ -31,6 +32,8 @@ class Read(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     plate: Mapped[str] = mapped_column(String(32))
     plate_normalized: Mapped[str] = mapped_column(String(16))
+    # Confusion-class key (O/0/D/Q, I/1/L/T, B/8 ...): confusion-aware search is equality.
+    plate_confusion: Mapped[str] = mapped_column(String(16))
     confidence: Mapped[float] = mapped_column(Float)
     region: Mapped[str | None] = mapped_column(String(8))
     camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))

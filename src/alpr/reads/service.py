@@ -25,7 +25,7 @@ from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy
 from alpr.reads import storage
 from alpr.reads.images import ImageError, ImageStore, check_image
-from alpr.reads.plates import PlateError, normalize_plate
+from alpr.reads.plates import PlateError, confusion_key, exact_key, normalize_plate
 from alpr.reads.schemas import IngestReport, ItemResult, ItemStatus, ReadIn
 
 IMAGE_FIELDS = ("plate_image", "vehicle_image")
@@ -178,6 +178,7 @@ def _check(
         "received_at": batch.now,
         "plate": read.plate.strip(),
         "plate_normalized": plate,
+        "plate_confusion": confusion_key(exact_key(plate)),
         "confidence": read.confidence,
         "region": read.region.upper() if read.region else None,
         "camera_id": camera.id,

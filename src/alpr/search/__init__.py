@@ -1,0 +1,1 @@
+"""Purpose-bound search of stored reads; every access audited in its own transaction."""

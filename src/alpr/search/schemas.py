@@ -1,0 +1,86 @@
+"""Search requests and results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from alpr.search.purpose import PurposeIn
+
+
+class Near(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_m: float = Field(gt=0, le=50_000)
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plate: str | None = Field(default=None, description="Full plate, or * and ? wildcards")
+    confusion: bool = Field(default=False, description="Also O/0/D/Q, I/1/L/T, B/8 ... look-alikes")
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    cameras: list[str] = Field(default_factory=list)
+    near: Near | None = None
+    polygon: list[tuple[float, float]] | None = Field(
+        default=None, min_length=3, description="[[lat, lon], ...] canvass area")
+    vehicle_color: str | None = None
+    vehicle_make: str | None = None
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=100, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _narrow(self) -> SearchQuery:
+        # No dragnet: a search names a plate, a place or a camera.
+        if not (self.plate or self.near or self.polygon or self.cameras):
+            raise ValueError("give a plate, a place (near or polygon) or cameras")
+        if self.near and self.polygon:
+            raise ValueError("give near or polygon, not both")
+        return self
+
+
+class SearchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: SearchQuery
+    purpose: PurposeIn
+    deleted_approval_id: int | None = Field(
+        default=None, description="Recorded approval to include logically deleted reads (Q7)")
+
+
+class ReadOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    plate: str
+    plate_normalized: str
+    confidence: float
+    region: str | None
+    captured_at: datetime
+    camera_id: str
+    lat: float
+    lon: float
+    heading: float | None
+    vehicle_color: str | None
+    vehicle_make: str | None
+    vehicle_model: str | None
+    has_plate_image: bool = False
+    has_vehicle_image: bool = False
+    logically_deleted: bool = False
+
+
+class SearchOut(BaseModel):
+    results: list[ReadOut]
+    page: int
+    has_more: bool
+    audit_id: int
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requested_by: str = Field(min_length=3, description="Requesting commander")
+    approved_by: str = Field(min_length=3, description="Approving commander")
+    case_number: str = Field(min_length=2)
+    offense: str | None = None
+    court_order: str | None = None

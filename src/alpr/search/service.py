@@ -1,0 +1,224 @@
+"""Search stored reads — the only way out of the reads table — with purpose and audit.
+
+Every search and every view of a read or an image validates the purpose first and writes
+its audit entry in the same transaction as the access (REQ L1): if the audit write fails,
+the transaction fails and nothing is returned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import product
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from alpr.audit.events import AuditEvent
+from alpr.audit.service import record
+from alpr.policy import Policy
+from alpr.reads.images import ImageStore
+from alpr.reads.models import Read
+from alpr.reads.plates import confusion_key, exact_key
+from alpr.search.models import DeletedReadApproval
+from alpr.search.purpose import Purpose
+from alpr.search.schemas import ApprovalIn, ReadOut, SearchQuery
+
+EARTH_M = 6_371_000.0
+MAX_GEO_CANDIDATES = 50_000
+APPROVAL_LIFETIME = timedelta(days=30)
+_WILDCARDS = re.compile(r"^[A-Z0-9*?]{1,10}$")
+
+
+class SearchError(ValueError):
+    """A search that cannot run as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: str
+    organization: str | None
+    may_see_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    reads: list[ReadOut]
+    has_more: bool
+    audit_id: int
+
+
+def search(session: Session, *, query: SearchQuery, purpose: Purpose, caller: Caller,
+           policy: Policy, now: datetime, deleted_approval_id: int | None = None) -> SearchResult:
+    approval = _approval(session, deleted_approval_id, caller, now)
+    statement = _filtered(query, include_deleted=approval is not None)
+    offset = (query.page - 1) * query.page_size
+    if query.near or query.polygon:
+        candidates = session.scalars(statement.limit(MAX_GEO_CANDIDATES + 1)).all()
+        if len(candidates) > MAX_GEO_CANDIDATES:
+            raise SearchError("too many reads in that area and time: narrow the time range")
+        inside = [r for r in candidates if _inside(r, query)]
+        page = inside[offset : offset + query.page_size + 1]
+    else:
+        page = list(session.scalars(statement.offset(offset).limit(query.page_size + 1)))
+    has_more = len(page) > query.page_size
+    reads = [_out(r) for r in page[: query.page_size]]
+    entry = record(session, event=AuditEvent.SEARCH_QUERY, actor=caller.actor, now=now,
+                   organization=caller.organization, purpose=purpose.summary(), details={
+                       "query": query.model_dump(mode="json", exclude_defaults=True),
+                       "purpose_category": purpose.category, "case_number": purpose.case_number,
+                       "on_behalf_of": purpose.on_behalf_of, "results": len(reads),
+                       "deleted_approval_id": approval.id if approval else None})
+    return SearchResult(reads, has_more, entry.id)
+
+
+def _filtered(query: SearchQuery, *, include_deleted: bool) -> Select[Read]:
+    statement = select(Read)
+    if not include_deleted:
+        statement = statement.where(Read.logically_deleted_at.is_(None))
+    if query.plate:
+        statement = statement.where(_plate_condition(query.plate, query.confusion))
+    if query.since:
+        statement = statement.where(Read.captured_at >= query.since)
+    if query.until:
+        statement = statement.where(Read.captured_at < query.until)
+    if query.cameras:
+        statement = statement.where(Read.camera_id.in_(query.cameras))
+    if query.vehicle_color:
+        statement = statement.where(func.lower(Read.vehicle_color) == query.vehicle_color.lower())
+    if query.vehicle_make:
+        statement = statement.where(func.lower(Read.vehicle_make) == query.vehicle_make.lower())
+    box = _bounding_box(query)
+    if box:
+        south, west, north, east = box
+        statement = statement.where(Read.lat.between(south, north), Read.lon.between(west, east))
+    return statement.order_by(Read.captured_at.desc(), Read.id)
+
+
+def _plate_condition(text: str, confusion: bool) -> Any:
+    plate = re.sub(r"[\s\-.·]", "", text.upper())
+    if not _WILDCARDS.match(plate):
+        raise SearchError("plate: letters, digits, * (any run) and ? (one character), at most 10")
+    if confusion:
+        key = confusion_key(exact_key(plate))
+        if "*" in key or "?" in key:
+            return Read.plate_confusion.like(key.replace("*", "%").replace("?", "_"))
+        return Read.plate_confusion == key
+    if "*" in plate or "?" in plate:
+        return Read.plate_normalized.like(plate.replace("*", "%").replace("?", "_"))
+    return Read.plate_normalized.in_(_o_and_zero(plate))
+
+
+def _o_and_zero(plate: str) -> list[str]:
+    """Every spelling of the plate with O and 0 swapped (US agencies treat them as one)."""
+    options = [("O", "0") if char in "O0" else (char,) for char in plate]
+    spellings = ["".join(choice) for choice in product(*options)]
+    return spellings[:64]
+
+
+def _bounding_box(query: SearchQuery) -> tuple[float, float, float, float] | None:
+    if query.near:
+        dlat = math.degrees(query.near.radius_m / EARTH_M)
+        dlon = dlat / max(math.cos(math.radians(query.near.lat)), 1e-6)
+        return (query.near.lat - dlat, query.near.lon - dlon,
+                query.near.lat + dlat, query.near.lon + dlon)
+    if query.polygon:
+        lats = [lat for lat, _ in query.polygon]
+        lons = [lon for _, lon in query.polygon]
+        return min(lats), min(lons), max(lats), max(lons)
+    return None
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_M * math.asin(math.sqrt(a))
+
+
+def in_polygon(lat: float, lon: float, polygon: list[tuple[float, float]]) -> bool:
+    """Ray casting: is the point inside the polygon (vertices as lat, lon)?"""
+    inside = False
+    for (lat1, lon1), (lat2, lon2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        if (lon1 > lon) != (lon2 > lon):
+            crossing = lat1 + (lon - lon1) * (lat2 - lat1) / (lon2 - lon1)
+            if lat < crossing:
+                inside = not inside
+    return inside
+
+
+def _inside(read: Read, query: SearchQuery) -> bool:
+    if query.near:
+        return distance_m(query.near.lat, query.near.lon, read.lat, read.lon) <= query.near.radius_m
+    return query.polygon is None or in_polygon(read.lat, read.lon, query.polygon)
+
+
+def _out(read: Read) -> ReadOut:
+    out = ReadOut.model_validate(read)
+    return out.model_copy(update={"has_plate_image": read.plate_image is not None,
+                                  "has_vehicle_image": read.vehicle_image is not None,
+                                  "logically_deleted": read.logically_deleted_at is not None})
+
+
+def view_read(session: Session, *, read_id: uuid.UUID, purpose: Purpose, caller: Caller,
+              now: datetime, image: str | None = None, images: ImageStore | None = None
+              ) -> tuple[ReadOut, bytes | None]:
+    """One read (and optionally one of its images), audited as a read access."""
+    read = session.scalar(select(Read).where(Read.id == read_id))
+    if read is None or (read.logically_deleted_at and not caller.may_see_deleted):
+        raise SearchError(f"no read {read_id}")
+    data = None
+    if image is not None:
+        digest = {"plate": read.plate_image, "vehicle": read.vehicle_image}.get(image)
+        if digest is None or images is None:
+            raise SearchError(f"read {read_id} has no {image} image")
+        data = images.get(digest)
+    record(session, event=AuditEvent.READ_IMAGE if image else AuditEvent.READ_VIEW,
+           actor=caller.actor, organization=caller.organization, purpose=purpose.summary(),
+           now=now, details={"read_id": str(read_id), "plate": read.plate_normalized,
+                             "image": image, "on_behalf_of": purpose.on_behalf_of,
+                             "case_number": purpose.case_number})
+    return _out(read), data
+
+
+def record_deleted_approval(session: Session, *, approval: ApprovalIn, caller: Caller,
+                            policy: Policy, now: datetime) -> DeletedReadApproval:
+    """A commander's approval to search logically deleted reads (REQ Q7)."""
+    if not caller.may_see_deleted:
+        raise SearchError("only a System Administrator may search logically deleted reads")
+    offenses = policy.search.logically_deleted_access_offenses
+    if not approval.court_order and approval.offense not in offenses:
+        raise SearchError("name an offense from the policy's list, or a court order: "
+                          + "; ".join(offenses))
+    if approval.requested_by.strip().lower() == approval.approved_by.strip().lower():
+        raise SearchError("the approving commander must not be the requesting one")
+    row = DeletedReadApproval(
+        requested_by=approval.requested_by, approved_by=approval.approved_by,
+        offense=approval.offense, court_order=approval.court_order,
+        case_number=approval.case_number, recorded_by=caller.actor, recorded_at=now,
+        expires_at=now + APPROVAL_LIFETIME)
+    session.add(row)
+    session.flush()
+    record(session, event=AuditEvent.SEARCH_DELETED_APPROVAL, actor=caller.actor, now=now,
+           organization=caller.organization, details={
+               "approval_id": row.id, "requested_by": row.requested_by,
+               "approved_by": row.approved_by, "offense": row.offense,
+               "court_order": row.court_order, "case_number": row.case_number})
+    return row
+
+
+def _approval(session: Session, approval_id: int | None, caller: Caller, now: datetime
+              ) -> DeletedReadApproval | None:
+    if approval_id is None:
+        return None
+    if not caller.may_see_deleted:
+        raise SearchError("only a System Administrator may search logically deleted reads")
+    approval = session.get(DeletedReadApproval, approval_id)
+    if approval is None or approval.expires_at <= now:
+        raise SearchError(f"no current approval {approval_id} to see logically deleted reads")
+    return approval

@@ -1,0 +1,125 @@
+"""Search API: purpose required on every search and every read or image view."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+
+from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import record
+from alpr.db.base import utcnow
+from alpr.db.session import unit_of_work
+from alpr.search import service
+from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
+from alpr.search.schemas import ApprovalIn, ReadOut, SearchIn, SearchOut
+from alpr.users.permissions import Permission
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+Searcher = Annotated[Principal, Depends(require(Permission.READS_SEARCH))]
+DeletedViewer = Annotated[Principal, Depends(require(Permission.READS_VIEW_LOGICALLY_DELETED))]
+
+
+class ViewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    purpose: PurposeIn
+
+
+def caller(principal: Principal) -> service.Caller:
+    return service.Caller(principal.actor, principal.organization,
+                          Permission.READS_VIEW_LOGICALLY_DELETED in principal.permissions)
+
+
+def refuse(request: Request, principal: Principal, error: Exception, given: Any) -> HTTPException:
+    """Refused searches are audited too: an auditor sees who tried what."""
+    with unit_of_work() as session:
+        record(session, event=AuditEvent.SEARCH_REFUSED, actor=principal.actor,
+               outcome=Outcome.DENIED, organization=principal.organization,
+               details={"path": request.url.path, "reason": str(error),
+                        "request": given})
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+
+
+@router.post("/searches", response_model=None)
+def search(
+    body: SearchIn, request: Request, principal: Searcher, policy: PolicyDep,
+    fmt: Annotated[str, Query(alias="format", pattern="^(json|geojson)$")] = "json",
+) -> SearchOut | dict[str, Any]:
+    """Reads matching the query, newest first, for a stated and validated purpose."""
+    try:
+        purpose = validate_purpose(body.purpose, policy=policy)
+        with unit_of_work() as session:
+            found = service.search(session, query=body.query, purpose=purpose,
+                                   caller=caller(principal), policy=policy, now=utcnow(),
+                                   deleted_approval_id=body.deleted_approval_id)
+    except (PurposeRefused, service.SearchError) as error:
+        raise refuse(request, principal, error, body.model_dump(mode="json")) from error
+    if fmt == "geojson":
+        return geojson(found.reads)
+    return SearchOut(results=found.reads, page=body.query.page, has_more=found.has_more,
+                     audit_id=found.audit_id)
+
+
+def geojson(reads: list[ReadOut]) -> dict[str, Any]:
+    """Map-ready results: one Point feature per read ([lon, lat], as GeoJSON wants)."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+         "properties": r.model_dump(mode="json", exclude={"lat", "lon"})} for r in reads]}
+
+
+@router.post("/reads/{read_id}/view")
+def view(read_id: uuid.UUID, body: ViewIn, request: Request, principal: Searcher,
+         policy: PolicyDep) -> ReadOut:
+    try:
+        purpose = validate_purpose(body.purpose, policy=policy)
+        with unit_of_work() as session:
+            read, _ = service.view_read(session, read_id=read_id, purpose=purpose,
+                                        caller=caller(principal), now=utcnow())
+    except (PurposeRefused, service.SearchError) as error:
+        raise refuse(request, principal, error, body.model_dump(mode="json")) from error
+    return read
+
+
+@router.post("/reads/{read_id}/images/{kind}")
+def image(read_id: uuid.UUID, kind: str, body: ViewIn, request: Request, principal: Searcher,
+          policy: PolicyDep, images: ImagesDep) -> Response:
+    """The plate or vehicle image of a read (JPEG/PNG/WebP as stored)."""
+    if kind not in ("plate", "vehicle"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "image kind is plate or vehicle")
+    try:
+        purpose = validate_purpose(body.purpose, policy=policy)
+        with unit_of_work() as session:
+            _, data = service.view_read(session, read_id=read_id, purpose=purpose,
+                                        caller=caller(principal), now=utcnow(), image=kind,
+                                        images=images)
+    except (PurposeRefused, service.SearchError) as error:
+        raise refuse(request, principal, error, body.model_dump(mode="json")) from error
+    assert data is not None
+    return Response(data, media_type=_media_type(data),
+                    headers={"Cache-Control": "no-store"})
+
+
+def _media_type(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/jpeg"
+
+
+@router.post("/searches/deleted-approvals", status_code=status.HTTP_201_CREATED)
+def deleted_approval(body: ApprovalIn, principal: DeletedViewer, policy: PolicyDep
+                     ) -> dict[str, Any]:
+    """Record a commander's approval to search logically deleted reads (REQ Q7)."""
+    try:
+        with unit_of_work() as session:
+            row = service.record_deleted_approval(session, approval=body,
+                                                  caller=caller(principal), policy=policy,
+                                                  now=utcnow())
+            return {"id": row.id, "expires_at": row.expires_at.isoformat()}
+    except service.SearchError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
