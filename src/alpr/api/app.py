@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 from alpr import __version__
 from alpr.api.deps import route_guard
 from alpr.api.health import router as health_router
+from alpr.audit.views import router as audit_router
 from alpr.cameras.views import router as cameras_router
 from alpr.config import Settings, get_settings
 from alpr.hotlists.alert_views import router as alerts_router
@@ -34,6 +35,7 @@ ROUTERS = (
     hotlists_router,
     alerts_router,
     search_router,
+    audit_router,
 )
 
 
