@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from alpr.users.permissions import Permission
@@ -28,7 +29,7 @@ def cli_actor() -> str:
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error and return the Exit to raise: `raise fail("...")`."""
-    errors.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 

@@ -14,6 +14,7 @@ from alpr.cli import app
 from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.hotlists.models import Alert
+from alpr.policy import default_policy
 from alpr.reads.models import Read
 from tests.helpers import cli_login, jpeg
 
@@ -127,3 +128,24 @@ def test_alert_verify_respond_export_from_the_cli(database: Database, tmp_path: 
     assert "Ofc. Lee" in out.read_text()
     jobs = runner.invoke(app, ["jobs", "list"])
     assert "hotlist-import" in jobs.output and "webhook-delivery" in jobs.output
+
+
+def test_search_from_the_cli_needs_a_login_and_a_purpose(database: Database, tmp_path: Path
+                                                         ) -> None:
+    # REQ Q1, Q2, L1 — a refused and an accepted search
+    runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
+                        "--lat", "37.8", "--lon", "-122.2"])
+    reads = tmp_path / "reads.jsonl"
+    reads.write_text(json.dumps({"id": str(uuid.uuid4()), "plate": "7ABC123", "confidence": 0.9,
+                                 "captured_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+                                 "camera_id": "cam-1"}) + "\n")
+    runner.invoke(app, ["reads", "import", str(reads)])
+    args = ["search", "--plate", "7ABC*", "--purpose", default_policy().search
+            .permitted_purposes[0].code, "--on-behalf-of", "Det. Ortiz", "--attest"]
+    assert "log in first" in runner.invoke(app, args).output
+    cli_login(database)
+    vague = runner.invoke(app, [*args, "--case", "investigation"])
+    assert vague.exit_code == 1 and "rule: specific" in vague.output
+    found = runner.invoke(app, [*args, "--case", "26-004512"])
+    assert found.exit_code == 0, found.output
+    assert "7ABC123" in found.output and "1 reads" in found.output

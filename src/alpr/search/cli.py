@@ -1,0 +1,83 @@
+"""`alpr search`: the same purpose-bound, audited search as the API, as a logged-in user."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from alpr.config import get_settings
+from alpr.console import acting_as, console, fail
+from alpr.db.base import utcnow
+from alpr.db.session import unit_of_work
+from alpr.policy import load_checked_policy
+from alpr.search import service
+from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
+from alpr.search.schemas import Near, SearchQuery
+from alpr.search.views import geojson
+from alpr.users.permissions import Permission
+
+
+def search_command(
+    purpose: Annotated[str, typer.Option(help="Permitted purpose code (alpr policy show)")],
+    on_behalf_of: Annotated[str, typer.Option(help="Employee the search is for")],
+    attest: Annotated[bool, typer.Option(
+        "--attest", help="I attest the standard is met and no prohibited use applies")] = False,
+    plate: Annotated[str | None, typer.Option(help="Plate; * and ? are wildcards")] = None,
+    confusion: Annotated[bool, typer.Option(help="Also look-alike characters")] = False,
+    case_number: Annotated[str | None, typer.Option("--case")] = None,
+    code_section: Annotated[str | None, typer.Option()] = None,
+    last_name: Annotated[str | None, typer.Option()] = None,
+    description: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[datetime | None, typer.Option()] = None,
+    until: Annotated[datetime | None, typer.Option()] = None,
+    camera: Annotated[list[str] | None, typer.Option(help="Repeat for several")] = None,
+    near: Annotated[str | None, typer.Option(help="LAT,LON,RADIUS_M")] = None,
+    color: Annotated[str | None, typer.Option()] = None,
+    make: Annotated[str | None, typer.Option()] = None,
+    as_geojson: Annotated[bool, typer.Option("--geojson")] = False,
+) -> None:
+    """Search stored reads for a stated purpose (refused when vague; always audited)."""
+    actor = acting_as(Permission.READS_SEARCH)
+    policy = load_checked_policy(get_settings().policy)
+    try:
+        query = SearchQuery(
+            plate=plate, confusion=confusion, since=_aware(since), until=_aware(until),
+            cameras=camera or [], near=_near(near), vehicle_color=color, vehicle_make=make,
+            page_size=500)
+        given = PurposeIn(category=purpose, case_number=case_number, code_section=code_section,
+                          last_name=last_name, description=description,
+                          on_behalf_of=on_behalf_of, attests_standard=attest,
+                          attests_prohibited_uses=attest)
+        checked = validate_purpose(given, policy=policy)
+        with unit_of_work() as session:
+            found = service.search(session, query=query, purpose=checked,
+                                   caller=service.Caller(actor, None), policy=policy,
+                                   now=utcnow())
+    except (ValidationError, PurposeRefused, service.SearchError, ValueError) as error:
+        raise fail(f"search refused: {error}") from error
+    if as_geojson:
+        console.print_json(json.dumps(geojson(found.reads)))
+        return
+    table = Table("captured (UTC)", "plate", "camera", "lat", "lon", "vehicle",
+                  title=f"{len(found.reads)} reads (audit entry {found.audit_id})")
+    for read in found.reads:
+        table.add_row(read.captured_at.strftime("%Y-%m-%d %H:%M:%S"), read.plate_normalized,
+                      read.camera_id, f"{read.lat:.5f}", f"{read.lon:.5f}",
+                      " ".join(filter(None, (read.vehicle_color, read.vehicle_make))))
+    console.print(table)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.astimezone()
+
+
+def _near(text: str | None) -> Near | None:
+    if not text:
+        return None
+    lat, lon, radius = (float(part) for part in text.split(","))
+    return Near(lat=lat, lon=lon, radius_m=radius)
