@@ -73,6 +73,7 @@ def test_demo_runs_the_main_job(database: Database) -> None:
     assert "9 lines: 6 accepted, 1 duplicates, 2 rejected" in result.output
     assert "audit chain: intact" in result.output
     assert "Hot-list hits (alerts raised)" in result.output  # REQ A1
+    assert "refused" in result.output and "1 read(s), audited" in result.output  # REQ Q2, L1
     with database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Read)) == 6
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
@@ -24,6 +25,9 @@ from alpr.hotlists.profiles import parse_clew
 from alpr.policy import load_checked_policy
 from alpr.reads.cli import print_summary, run_import
 from alpr.reads.importer import ImportSummary
+from alpr.search import service as search
+from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
+from alpr.search.schemas import SearchQuery
 
 ACTOR = "demo"
 FIXED = CameraIn(id="demo-fixed-1", name="Broadway & 14th, northbound", kind=CameraKind.FIXED,
@@ -52,6 +56,8 @@ def run_demo(count: int = 12) -> ImportSummary:
     print_summary(summary)
     if summary.alerts:
         console.print(alerts_table(summary.alerts, title="Hot-list hits (alerts raised)"))
+
+    _searches(notes[3].plate)
 
     report = verify_and_record(ACTOR)
     state = "[green]intact[/]" if report.ok else f"[red]broken at {report.broken_id}[/]"
@@ -83,6 +89,28 @@ def confusable(plate: str) -> str:
         if plate[position] in swaps:
             return plate[:position] + swaps[plate[position]] + plate[position + 1 :]
     return plate
+
+
+def _searches(plate: str) -> None:
+    """A refused search (purpose too vague) and an accepted one, both on the audit log."""
+    policy = load_checked_policy(get_settings().policy)
+    category = policy.search.permitted_purposes[0].code
+    caller = search.Caller(actor=ACTOR, organization=FIXED.agency)
+    query = SearchQuery(plate=plate[:4] + "*")
+    for case_number in ("investigation", "26-004512"):
+        given = PurposeIn(category=category, case_number=case_number, on_behalf_of="Det. Ortiz",
+                          attests_standard=True, attests_prohibited_uses=True)
+        console.print(f"search {query.plate} for {category!r}, case {case_number!r}: ", end="")
+        try:
+            purpose = validate_purpose(given, policy=policy)
+        except PurposeRefused as error:
+            console.print(f"[red]refused[/] — {escape(str(error))}")
+            continue
+        with unit_of_work() as session:
+            found = search.search(session, query=query, purpose=purpose, caller=caller,
+                                  policy=policy, now=utcnow())
+        console.print(f"[green]{len(found.reads)} read(s)[/], audited as entry {found.audit_id}: "
+                      + ", ".join(f"{r.plate_normalized} at {r.camera_id}" for r in found.reads))
 
 
 def _register_cameras() -> None:
