@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
+.PHONY: demo test bench bench-search bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,21 +25,26 @@ test: $(STAMP)
 
 ## make bench: benchmarks that print tables (never run by the tests)
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py $(ARGS)
-	$(BIN)/python bench/hotlist.py
-	$(BIN)/python bench/alerts.py
+	$(BIN)/python -m bench.ingest $(ARGS)
+	$(BIN)/python -m bench.hotlist
+	$(BIN)/python -m bench.alerts
+	$(BIN)/python -m bench.search
 
 ## make bench-hotlist: hot-list matching cost per read against 1,000,000 entries
 bench-hotlist: $(STAMP)
-	$(BIN)/python bench/hotlist.py $(ARGS)
+	$(BIN)/python -m bench.hotlist $(ARGS)
+
+## make bench-search: search latency with purpose and audit, next to raw SQL
+bench-search: $(STAMP)
+	$(BIN)/python -m bench.search $(ARGS)
 
 ## make bench-alerts: read POSTed → alert on the SSE stream, through a real server
 bench-alerts: $(STAMP)
-	$(BIN)/python bench/alerts.py
+	$(BIN)/python -m bench.alerts
 
 ## make bench-ocr: recognition accuracy and speed on ../shared/data (docs/recognition.md)
 bench-ocr: $(STAMP)
-	$(BIN)/python bench/recognition.py $(ARGS)
+	$(BIN)/python -m bench.recognition $(ARGS)
 
 ## make train-ocr: retrain the plate reader (CPU is enough; see docs/recognition.md)
 train-ocr: $(STAMP)

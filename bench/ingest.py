@@ -31,8 +31,8 @@ from alpr.db.session import Database, create_db_engine
 from alpr.policy import default_policy
 from alpr.reads.images import ImageStore
 from alpr.reads.models import READ_COLUMNS
-from alpr.reads.plates import confusion_key, exact_key
 from alpr.reads.partitions import ensure_partitions
+from alpr.reads.plates import confusion_key, exact_key
 from alpr.reads.service import IngestItem, ingest
 
 BATCH_SIZES = (1, 100, 1000)

@@ -198,3 +198,15 @@ def test_no_route_returns_reads_without_a_valid_purpose_and_an_audit_entry(
                         json={"query": {"plate": "7ABC123"}, "purpose": GOOD}).json()
     assert geo["type"] == "FeatureCollection"
     assert geo["features"][0]["geometry"]["type"] == "Point"
+
+
+def test_a_search_whose_audit_write_fails_returns_nothing(
+    database: Database, reads: list[Generated], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # REQ L1 — no access without its audit record (CJIS AU-5: refuse when auditing fails)
+    def audit_store_down(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr("alpr.search.service.record", audit_store_down)
+    with pytest.raises(RuntimeError, match="audit store unavailable"):
+        run(database, plate="7ABC123")
