@@ -1,6 +1,6 @@
 """Imports every domain's tables so Base.metadata knows them all (migrations, tests)."""
 
-from alpr.audit.models import AuditEntry
+from alpr.audit.models import AuditCheckpoint, AuditEntry
 from alpr.cameras.models import Camera
 from alpr.hotlists.models import (
     Alert,
@@ -20,6 +20,7 @@ __all__ = [
     "Alert",
     "AlertResponse",
     "ApiSession",
+    "AuditCheckpoint",
     "AuditEntry",
     "Camera",
     "DeletedReadApproval",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,8 +12,11 @@ from sqlalchemy.exc import DBAPIError
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.models import GENESIS_HASH, AuditEntry
+from alpr.audit.retention import audit_key, purge_expired_audit
 from alpr.audit.service import record, verify_chain
+from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.policy import load_preset
 
 
 def write_entries(database: Database, count: int = 3) -> list[int]:
@@ -90,3 +95,38 @@ def test_verify_names_the_entry_after_a_deleted_one(database: Database) -> None:
         report = verify_chain(session)
     assert report.broken_id == ids[2]
     assert report.reason == "link to the previous entry is broken"
+
+
+def test_retention_removes_old_entries_and_the_chain_still_verifies(
+    database: Database, tmp_path: Path
+) -> None:
+    # REQ L2 — kept for the policy's period, then removed with a signed checkpoint
+    policy = load_preset("lapd")
+    key = audit_key(tmp_path)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    with database.unit_of_work() as session:
+        for n in range(5):
+            record(session, event=AuditEvent.CAMERA_REGISTER, actor="u", details={"n": n},
+                   now=start + timedelta(days=365 * n))
+    now = start + timedelta(days=365 * 5 + 30)
+    keep = policy.retention.audit_records_keep
+    expected = sum(1 for n in range(5) if start + timedelta(days=365 * n) < keep.before(now))
+    with database.unit_of_work() as session:
+        assert purge_expired_audit(session, policy=policy, key=key, now=now) == expected
+        report = verify_chain(session, key=key)
+        assert report.ok, report
+        assert report.checked == 5 - expected + 1  # the rest, and the retention entry itself
+    with pytest.raises(DBAPIError, match="append-only"), database.unit_of_work() as session:
+        session.execute(text("DELETE FROM audit_log"))  # outside the purge: still refused
+
+
+def test_a_forged_checkpoint_is_detected(database: Database, tmp_path: Path) -> None:
+    policy = load_preset("lapd")
+    with database.unit_of_work() as session:
+        record(session, event=AuditEvent.CAMERA_REGISTER, actor="u",
+               now=datetime(2001, 1, 1, tzinfo=UTC))
+        record(session, event=AuditEvent.CAMERA_REGISTER, actor="u")
+        purge_expired_audit(session, policy=policy, key=audit_key(tmp_path), now=utcnow())
+        other_key = audit_key(tmp_path / "elsewhere")
+        report = verify_chain(session, key=other_key)
+    assert report.reason == "retention checkpoint signature is wrong"

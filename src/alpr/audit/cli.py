@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.retention import audit_key
 from alpr.audit.service import ChainReport, record, verify_chain
+from alpr.config import get_settings
 from alpr.console import cli_actor, console, fail
 from alpr.db.session import unit_of_work
 
@@ -15,7 +17,7 @@ app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 def verify_and_record(actor: str) -> ChainReport:
     """Verify the chain; reading the audit log is itself an audited event."""
     with unit_of_work() as session:
-        report = verify_chain(session)
+        report = verify_chain(session, key=audit_key(get_settings().data_dir))
     with unit_of_work() as session:
         record(
             session,

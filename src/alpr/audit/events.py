@@ -15,6 +15,7 @@ class AuditEvent(StrEnum):
     READ_CORRECT = "read:correct"
     API_AUTH_DENIED = "api:auth:denied"
     AUDIT_VERIFY = "audit:verify"
+    AUDIT_RETENTION = "audit:retention"
     HOTLIST_CREATE = "hotlist:create"
     HOTLIST_IMPORT = "hotlist:import"
     HOTLIST_IMPORT_REFUSED = "hotlist:import:refused"

@@ -29,3 +29,21 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JsonDict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """Where the chain continues after entries past their retention were removed.
+
+    The first remaining entry's prev_hash must equal `up_to_hash`; the signature (HMAC
+    with the agency's audit key) shows the checkpoint itself was written by the system.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    up_to_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    up_to_hash: Mapped[str] = mapped_column(String(64))
+    removed: Mapped[int] = mapped_column(Integer)
+    older_than: Mapped[datetime] = mapped_column(UtcDateTime)
+    signature: Mapped[str] = mapped_column(String(64))

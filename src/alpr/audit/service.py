@@ -7,6 +7,7 @@ editing, deleting or inserting a row anywhere breaks the chain at that row.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -96,9 +97,21 @@ class ChainReport:
         return self.broken_id is None
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Walk the chain in order; name the first entry whose link or content is wrong."""
+def verify_chain(session: Session, *, key: bytes | None = None) -> ChainReport:
+    """Walk the chain in order; name the first entry whose link or content is wrong.
+
+    After a retention purge the chain starts at the latest checkpoint's hash; with the
+    audit `key`, the checkpoint's own signature is checked too.
+    """
+    from alpr.audit.retention import latest_checkpoint, sign
+
     expected_prev = GENESIS_HASH
+    checkpoint = latest_checkpoint(session)
+    if checkpoint is not None:
+        if key is not None and not hmac.compare_digest(sign(key, checkpoint),
+                                                       checkpoint.signature):
+            return ChainReport(0, checkpoint.up_to_id, "retention checkpoint signature is wrong")
+        expected_prev = checkpoint.up_to_hash
     checked = 0
     query = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
     rows = session.scalars(query)
