@@ -14,6 +14,8 @@ from alpr.hotlists.cli import app as hotlists_app
 from alpr.jobs.cli import app as jobs_app
 from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
+from alpr.retention.cli import app as retention_app
+from alpr.retention.cli import holds_app
 from alpr.search.cli import search_command
 from alpr.users.cli import app as users_app
 from alpr.users.cli import login_command, logout_command
@@ -31,6 +33,8 @@ app.add_typer(hotlists_app, name="hotlists")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
+app.add_typer(retention_app, name="retention")
+app.add_typer(holds_app, name="holds")
 app.command("login")(login_command)
 app.command("search")(search_command)
 app.command("logout")(logout_command)

@@ -55,6 +55,12 @@ class AuditEvent(StrEnum):
     READ_VIEW = "read:view"
     READ_IMAGE = "read:image"
     AUDIT_QUERY = "audit:query"
+    HOLD_REQUEST = "hold:request"
+    HOLD_APPROVE = "hold:approve"
+    HOLD_REVIEW = "hold:review"
+    HOLD_RELEASE = "hold:release"
+    RETENTION_PURGE = "retention:purge"
+    RETENTION_LOGICAL_DELETE = "retention:logical-delete"
 
 
 class Outcome(StrEnum):

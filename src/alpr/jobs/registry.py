@@ -9,8 +9,9 @@ at once and a job that just ran is not run again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,8 @@ class JobContext:
     settings: Settings
     policy: Policy
     now: datetime
+    # What a job's run hands to its after_commit step (e.g. files to delete once committed).
+    carry: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Job:
     description: str
     every: Callable[[Policy], Duration | timedelta]
     run: Callable[[Session, JobContext], str]
+    # Work that must wait until the run has committed (deleting files, sending messages).
+    after_commit: Callable[[JobContext], str] | None = None
 
 
 JOBS: dict[str, Job] = {}
@@ -53,6 +58,7 @@ def load_all() -> dict[str, Job]:
     """Import the domains' job modules so they register themselves."""
     import alpr.audit.jobs
     import alpr.hotlists.jobs
+    import alpr.retention.jobs
     import alpr.users.jobs  # noqa: F401
 
     return JOBS
@@ -78,6 +84,8 @@ def run_job(job: Job, context: JobContext, *, only_if_due: bool = False) -> JobR
                 return JobResult(job.name, "skipped", "another worker ran it just now")
             detail = job.run(session, context)
             _finish(session, job, context.now, Outcome.SUCCESS, detail)
+        if job.after_commit is not None:
+            detail += "; " + job.after_commit(context)
         return JobResult(job.name, Outcome.SUCCESS, detail)
     except Exception as error:  # a job's failure must not stop the others
         detail = f"{type(error).__name__}: {error}"

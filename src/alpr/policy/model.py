@@ -68,6 +68,8 @@ class RetentionSection(BaseModel):
 
     delete_after: Duration  # reads not held for a case are permanently deleted after this
     logical_delete_after: Duration | None = None  # hidden from Data Users after this
+    # Reads that matched a hot list, where the policy keeps them longer (None: delete_after).
+    hit_reads_delete_after: Duration | None = None
     minimum_keep: Duration | None = None  # no read may be purged sooner
     audit_records_keep: Duration  # access records (§1798.90.52)
     audit_results_keep: Duration | None = None  # None: audit reports are kept indefinitely

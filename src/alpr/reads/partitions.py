@@ -15,8 +15,19 @@ from sqlalchemy.orm import Session
 _PARTITION_LOCK_KEY = 0x52_45_41_44  # "READ": serializes partition creation across workers
 
 
+# Reads whose day partition is gone (kept past the purge by a hold) live here.
+DEFAULT_PARTITION = "reads_default"
+
+
 def partition_name(day: date) -> str:
     return f"reads_p{day:%Y%m%d}"
+
+
+def partition_day(name: str) -> date | None:
+    """The UTC day a partition holds, or None for the default partition."""
+    if not (name.startswith("reads_p") and len(name) == 15 and name[7:].isdigit()):
+        return None
+    return date(int(name[7:11]), int(name[11:13]), int(name[13:15]))
 
 
 def is_partitioned(session: Session) -> bool:

@@ -1,0 +1,1 @@
+"""Retention that enforces itself: purge, logical deletion, holds."""

@@ -1,0 +1,34 @@
+"""The retention job: release overdue holds, purge, flag logically deleted reads; once that
+has committed, remove the image files no read points to any more."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from alpr.db.session import unit_of_work
+from alpr.jobs.registry import Job, JobContext, register
+from alpr.reads.images import ImageStore
+from alpr.retention.holds import release_unverified
+from alpr.retention.purge import purge, remove_unreferenced_images
+
+
+def retention(session: Session, context: JobContext) -> str:
+    released = release_unverified(session, policy=context.policy, now=context.now)
+    result = purge(session, policy=context.policy, now=context.now)
+    context.carry["images"] = result.images
+    return (f"{result.removed} reads purged ({len(result.partitions_dropped)} partitions),"
+            f" {result.kept_held_or_hit} kept under holds or as hits,"
+            f" {result.logically_deleted} logically deleted, {len(released)} holds released")
+
+
+def remove_images(context: JobContext) -> str:
+    with unit_of_work() as session:
+        removed = remove_unreferenced_images(session, ImageStore(context.settings.image_dir),
+                                             context.carry.get("images", set()))
+    return f"{removed} images removed"
+
+
+register(Job("retention", "Purge reads and images past their period; holds; logical deletion",
+             lambda _policy: timedelta(hours=1), retention, after_commit=remove_images))

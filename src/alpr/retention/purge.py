@@ -1,0 +1,170 @@
+"""The purge: reads past their period are deleted — rows and images — except under a hold.
+
+PostgreSQL drops whole day partitions once the day is past its period, after moving the
+reads that must stay (held, or hits kept longer) into the default partition; SQLite
+deletes in batches. Images no longer referenced by any read are removed after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from alpr.audit.events import AuditEvent
+from alpr.audit.service import record
+from alpr.hotlists.models import Alert
+from alpr.policy import Policy
+from alpr.reads.images import ImageStore
+from alpr.reads.models import READ_COLUMNS, Read
+from alpr.reads.partitions import existing_partitions, is_partitioned, partition_day
+from alpr.retention.holds import held_condition
+
+BATCH = 10_000
+ACTOR = "system:retention"
+
+
+@dataclass
+class PurgeResult:
+    removed: int = 0
+    kept_held_or_hit: int = 0
+    partitions_dropped: list[str] = field(default_factory=list)
+    logically_deleted: int = 0
+    images: set[str] = field(default_factory=set)  # digests to check once committed
+
+
+def _is_hit() -> ColumnElement[bool]:
+    return exists().where(Alert.read_id == Read.id, Alert.read_captured_at == Read.captured_at)
+
+
+def _must_stay(hit_cutoff: datetime) -> ColumnElement[bool]:
+    """Held reads stay; hit reads stay while inside their own (longer) period."""
+    return or_(held_condition(), and_(_is_hit(), Read.captured_at >= hit_cutoff))
+
+
+def purge(session: Session, *, policy: Policy, now: datetime) -> PurgeResult:
+    rules = policy.retention
+    cutoff = rules.delete_after.before(now)
+    if rules.minimum_keep is not None:
+        cutoff = min(cutoff, rules.minimum_keep.before(now))
+    hit_cutoff = (rules.hit_reads_delete_after or rules.delete_after).before(now)
+    result = PurgeResult()
+    if is_partitioned(session):
+        _drop_partitions(session, cutoff, hit_cutoff, result)
+    _delete_rows(session, cutoff, hit_cutoff, result)
+    # What is still older than the period is what had to stay (held, or hits kept longer).
+    result.kept_held_or_hit = session.scalar(
+        select(func.count()).select_from(Read).where(Read.captured_at < cutoff)) or 0
+    if rules.logical_delete_after is not None:
+        result.logically_deleted = _logically_delete(session, rules.logical_delete_after
+                                                     .before(now), now)
+    record(session, event=AuditEvent.RETENTION_PURGE, actor=ACTOR, now=now, details={
+        "removed": result.removed, "kept": result.kept_held_or_hit,
+        "partitions_dropped": result.partitions_dropped,
+        "logically_deleted": result.logically_deleted, "older_than": cutoff.isoformat()})
+    return result
+
+
+# Partition and column names below come from the catalog and our own model, never from
+# user input, so building these statements as text is safe.
+_KEEP = (
+    "INSERT INTO purge_keep SELECT {columns} FROM {name} r WHERE EXISTS"
+    " (SELECT 1 FROM hold_reads hr JOIN holds h ON h.id = hr.hold_id"
+    "  WHERE hr.read_id = r.id AND hr.read_captured_at = r.captured_at AND h.status = 'active')"
+    " OR (r.captured_at >= :hit_cutoff AND EXISTS (SELECT 1 FROM alerts a"
+    "  WHERE a.read_id = r.id AND a.read_captured_at = r.captured_at))"
+)
+
+
+def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
+                     result: PurgeResult) -> None:
+    columns = ", ".join(READ_COLUMNS)
+    for name in existing_partitions(session):
+        day = partition_day(name)
+        if day is None:
+            continue  # the default partition: handled row by row
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        if end > cutoff:
+            continue  # the day is not entirely past its period yet
+        session.execute(text(f"CREATE TEMP TABLE purge_keep ON COMMIT DROP AS"
+                             f" SELECT {columns} FROM {name} WHERE false"))
+        kept = _count(session.execute(text(_KEEP.format(columns=columns, name=name)),
+                                      {"hit_cutoff": hit_cutoff}))
+        total = session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+        for plate_image, vehicle_image in session.execute(
+                text(f"SELECT plate_image, vehicle_image FROM {name}")):
+            result.images |= {d for d in (plate_image, vehicle_image) if d}
+        session.execute(text(f"DROP TABLE {name}"))
+        # The reads that stay land in the default partition (their day no longer has one).
+        session.execute(text(f"INSERT INTO reads ({columns}) SELECT {columns} FROM purge_keep"))
+        session.execute(text("DROP TABLE purge_keep"))
+        result.partitions_dropped.append(name)
+        result.removed += total - kept
+
+
+def _count(outcome: Result[Any]) -> int:
+    count: int = cast(CursorResult[Any], outcome).rowcount
+    return count
+
+
+def _delete_rows(session: Session, cutoff: datetime, hit_cutoff: datetime,
+                 result: PurgeResult) -> None:
+    """Batched deletes: all of SQLite, and PostgreSQL's default partition."""
+    while True:
+        doomed = session.execute(
+            select(Read.id, Read.captured_at, Read.plate_image, Read.vehicle_image)
+            .where(Read.captured_at < cutoff, ~_must_stay(hit_cutoff)).limit(BATCH)).all()
+        if not doomed:
+            break
+        for row in doomed:
+            result.images |= {d for d in (row.plate_image, row.vehicle_image) if d}
+        session.execute(delete(Read).where(
+            or_(*(and_(Read.id == row.id, Read.captured_at == row.captured_at)
+                  for row in doomed))))
+        result.removed += len(doomed)
+        if len(doomed) < BATCH:
+            break
+
+
+def _logically_delete(session: Session, before: datetime, now: datetime) -> int:
+    """Flag reads past the logical-deletion age: hidden from all but System Administrators."""
+    result = session.execute(
+        update(Read).where(Read.logically_deleted_at.is_(None), Read.captured_at < before,
+                           ~held_condition())
+        .values(logically_deleted_at=now).execution_options(synchronize_session=False))
+    count = _count(result)
+    if count:
+        record(session, event=AuditEvent.RETENTION_LOGICAL_DELETE, actor=ACTOR, now=now,
+               details={"reads": count, "captured_before": before.isoformat()})
+    return count
+
+
+def remove_unreferenced_images(session: Session, store: ImageStore, digests: set[str]) -> int:
+    """After the purge committed: delete image files no remaining read points to."""
+    if not digests:
+        return 0
+    still = set(session.scalars(select(Read.plate_image).where(Read.plate_image.in_(digests))))
+    still |= set(session.scalars(select(Read.vehicle_image).where(
+        Read.vehicle_image.in_(digests))))
+    removed = 0
+    for digest in digests - still:
+        path = store.path_for(digest)
+        if path.exists():
+            path.unlink()
+            removed += 1
+    return removed
