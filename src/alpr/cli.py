@@ -16,6 +16,7 @@ from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
 from alpr.retention.cli import app as retention_app
 from alpr.retention.cli import holds_app
+from alpr.retention.evidence_cli import app as evidence_app
 from alpr.search.cli import search_command
 from alpr.users.cli import app as users_app
 from alpr.users.cli import login_command, logout_command
@@ -35,6 +36,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(retention_app, name="retention")
 app.add_typer(holds_app, name="holds")
+app.add_typer(evidence_app, name="evidence")
 app.command("login")(login_command)
 app.command("search")(search_command)
 app.command("logout")(logout_command)

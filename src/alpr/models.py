@@ -13,7 +13,7 @@ from alpr.hotlists.models import (
 )
 from alpr.jobs.models import JobState
 from alpr.reads.models import Read, ReadCorrection
-from alpr.retention.models import Hold, HoldRead
+from alpr.retention.models import Download, Hold, HoldRead
 from alpr.search.models import DeletedReadApproval
 from alpr.users.models import ApiSession, Device, Notification, TrainingRecord, User
 
@@ -26,6 +26,7 @@ __all__ = [
     "Camera",
     "DeletedReadApproval",
     "Device",
+    "Download",
     "Hold",
     "HoldRead",
     "HotList",

@@ -50,3 +50,20 @@ class HoldRead(Base):
     hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), primary_key=True)
     read_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     read_captured_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Download(Base):
+    """Data that left the system (evidence package, export) and when it must be destroyed."""
+
+    __tablename__ = "downloads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    case_number: Mapped[str] = mapped_column(String(40))
+    reads: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    exported_by: Mapped[str] = mapped_column(String(128))
+    exported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    destroy_by: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    destroyed_by: Mapped[str | None] = mapped_column(String(128))
