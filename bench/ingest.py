@@ -30,6 +30,7 @@ from alpr.db.migrate import upgrade
 from alpr.db.session import Database, create_db_engine
 from alpr.policy import default_policy
 from alpr.reads.images import ImageStore
+from alpr.reads.keys import KeyRing
 from alpr.reads.models import READ_COLUMNS
 from alpr.reads.partitions import ensure_partitions
 from alpr.reads.plates import confusion_key, exact_key
@@ -93,7 +94,8 @@ def timed(run: Callable[[], None]) -> float:
 
 def ingest_rate(database: Database, reads: list[dict[str, Any]], size: int) -> float:
     policy = default_policy()
-    images = ImageStore(Path(tempfile.mkdtemp(prefix="alpr-bench-images-")))
+    folder = Path(tempfile.mkdtemp(prefix="alpr-bench-images-"))
+    images = ImageStore(folder / "images", KeyRing(folder / "keys"))
 
     def run() -> None:
         for batch in batches(reads, size):

@@ -22,7 +22,7 @@ from alpr.config import get_settings, normalize_database_url
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database, create_db_engine, set_database
 from alpr.policy import Policy, default_policy
-from alpr.reads.images import ImageStore
+from alpr.reads.images import ImageStore, image_store
 from tests.helpers import CameraFactory
 
 BACKENDS = ("sqlite", "postgresql")
@@ -156,7 +156,7 @@ def policy() -> Policy:
 
 @pytest.fixture
 def images() -> ImageStore:
-    return ImageStore(get_settings().image_dir)
+    return image_store(get_settings())
 
 
 @pytest.fixture

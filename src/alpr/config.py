@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     hotlist_inbox_dir: Path | None = Field(
         default=None, description="Hot-list drop folder (default: <data_dir>/hotlists-inbox)"
     )
+    key_dir: Path | None = Field(
+        default=None,
+        description="Per-day image keys; keep off the data backups (default <data_dir>/keys)")
+    master_key: str | None = Field(
+        default=None, description="64 hex digits wrapping the day keys (default: a key file)")
     professional_standards: str = Field(
         default="professional-standards",
         description="Who is told of login attempts by suspended or deactivated accounts (U9)",
@@ -39,6 +44,10 @@ class Settings(BaseSettings):
     def hotlist_inbox(self) -> Path:
         """Where agencies' hot-list extracts are dropped for the scheduled import."""
         return self.hotlist_inbox_dir or self.data_dir / "hotlists-inbox"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.key_dir or self.data_dir / "keys"
 
     @property
     def max_clock_skew(self) -> timedelta:

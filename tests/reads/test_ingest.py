@@ -95,9 +95,12 @@ def test_a_read_stores_plate_time_place_camera_and_images(
     assert (row.lat, row.lon) == (37.80, -122.27)  # a fixed camera's reads are where it is
     assert row.camera_id == "cam-1"
     assert (row.vehicle_color, row.vehicle_make, row.vehicle_model) == ("blue", "Toyota", "Camry")
-    assert row.plate_image and images.get(row.plate_image) == plate_jpeg
-    assert row.vehicle_image and images.get(row.vehicle_image) == vehicle_jpeg
-    assert images.path_for(row.plate_image).name == row.plate_image  # content addressed
+    day = row.captured_at.date()
+    assert row.plate_image and images.get(row.plate_image, day) == plate_jpeg
+    assert row.vehicle_image and images.get(row.vehicle_image, day) == vehicle_jpeg
+    path = images.path_for(row.plate_image, day)
+    assert path.name == row.plate_image  # content addressed
+    assert b"JFIF" not in path.read_bytes()  # REQ X1: encrypted at rest
 
 
 def test_bad_items_are_rejected_with_reasons_and_good_ones_kept(

@@ -88,7 +88,7 @@ def test_past_period_reads_are_gone_except_held_and_hits(
         assert remove_unreferenced_images(session, images, result.images) == 1
         entry = session.scalars(select(AuditEntry).where(
             AuditEntry.event == "retention:purge")).one()
-    assert not images.exists(plain_image)
+    assert not images.exists(plain_image, (T0 - timedelta(hours=1)).date())
     assert entry.details["removed"] == 1
     # the hit's own, longer period ends; the hold still protects its read
     with database.unit_of_work() as session:

@@ -20,7 +20,7 @@ from alpr.config import Settings, get_settings
 from alpr.hotlists.alert_views import router as alerts_router
 from alpr.hotlists.views import router as hotlists_router
 from alpr.policy import Policy, load_checked_policy
-from alpr.reads.images import ImageStore
+from alpr.reads.images import image_store
 from alpr.reads.views import router as reads_router
 from alpr.search.views import router as search_router
 from alpr.users.views import auth_router
@@ -48,7 +48,7 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
     )
     app.state.settings = settings
     app.state.policy = policy or load_checked_policy(settings.policy)
-    app.state.images = ImageStore(settings.image_dir)
+    app.state.images = image_store(settings)
     # Hot-list snapshots and read batches are large and compress well.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     for router in ROUTERS:

@@ -60,6 +60,7 @@ class AuditEvent(StrEnum):
     HOLD_REVIEW = "hold:review"
     HOLD_RELEASE = "hold:release"
     RETENTION_PURGE = "retention:purge"
+    RETENTION_SHRED = "retention:shred"
     EVIDENCE_EXPORT = "evidence:export"
     DOWNLOAD_DESTROYED = "download:destroyed"
     RETENTION_LOGICAL_DELETE = "retention:logical-delete"

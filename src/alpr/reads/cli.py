@@ -15,7 +15,7 @@ from alpr.console import acting_as, cli_actor, console, fail
 from alpr.db.session import unit_of_work
 from alpr.policy import PolicyError, load_checked_policy
 from alpr.reads.corrections import CorrectionError, correct_read
-from alpr.reads.images import ImageStore
+from alpr.reads.images import image_store
 from alpr.reads.importer import ImportSummary, count_lines, import_jsonl
 from alpr.users.permissions import Permission
 
@@ -37,7 +37,7 @@ def run_import(path: Path, *, actor: str) -> ImportSummary:
             path,
             actor=actor,
             policy=policy,
-            images=ImageStore(settings.image_dir),
+            images=image_store(settings),
             max_clock_skew=settings.max_clock_skew,
             progress=lambda done: progress.update(task, completed=done),
         )

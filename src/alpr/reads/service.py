@@ -128,7 +128,7 @@ def ingest(
     fresh = [row for _, row, _ in candidates.values()]
     for _, row, image_data in candidates.values():
         for name, data in image_data.items():
-            images.put(data, row[name])
+            images.put(data, row["captured_at"].date(), row[name])
     inserted = storage.insert_reads(session, fresh)
     # Only reads stored now are compared: a resent read never alerts twice (REQ A1).
     alerts = raise_alerts(

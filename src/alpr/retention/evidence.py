@@ -57,7 +57,7 @@ def export_package(
     for read in reads:
         for digest in (read.plate_image, read.vehicle_image):
             if digest:
-                files[f"images/{digest}"] = images.get(digest)
+                files[f"images/{digest}"] = images.get(digest, read.captured_at.date())
     manifest = {
         "case_number": purpose.case_number, "purpose": purpose.summary(),
         "on_behalf_of": purpose.on_behalf_of, "exported_by": actor,

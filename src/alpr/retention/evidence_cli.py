@@ -14,7 +14,7 @@ from alpr.console import acting_as, console, fail
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.policy import load_checked_policy
-from alpr.reads.images import ImageStore
+from alpr.reads.images import image_store
 from alpr.retention import evidence
 from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
 from alpr.users.permissions import Permission
@@ -42,7 +42,7 @@ def export(
         with unit_of_work() as session:
             data, download = evidence.export_package(
                 session, read_ids=read, purpose=checked, actor=actor, organization=None,
-                images=ImageStore(settings.image_dir), key=evidence.evidence_key(
+                images=image_store(settings), key=evidence.evidence_key(
                     settings.data_dir), policy=policy, now=utcnow())
     except (PurposeRefused, evidence.EvidenceError) as error:
         raise fail(str(error)) from error

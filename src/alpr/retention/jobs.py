@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from alpr.db.session import unit_of_work
 from alpr.jobs.registry import Job, JobContext, register
-from alpr.reads.images import ImageStore
+from alpr.reads.images import image_store
 from alpr.retention.holds import release_unverified
-from alpr.retention.purge import purge, remove_unreferenced_images
+from alpr.retention.purge import purge, remove_unreferenced_images, shred_expired_days
 
 
 def retention(session: Session, context: JobContext) -> str:
@@ -24,10 +24,11 @@ def retention(session: Session, context: JobContext) -> str:
 
 
 def remove_images(context: JobContext) -> str:
+    store = image_store(context.settings)
     with unit_of_work() as session:
-        removed = remove_unreferenced_images(session, ImageStore(context.settings.image_dir),
-                                             context.carry.get("images", set()))
-    return f"{removed} images removed"
+        removed = remove_unreferenced_images(session, store, context.carry.get("images", set()))
+        shredded = shred_expired_days(session, store, policy=context.policy, now=context.now)
+    return f"{removed} images removed, {len(shredded)} day keys destroyed"
 
 
 register(Job("retention", "Purge reads and images past their period; holds; logical deletion",

@@ -8,7 +8,7 @@ deletes in batches. Images no longer referenced by any read are removed after co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -45,7 +45,8 @@ class PurgeResult:
     kept_held_or_hit: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
     logically_deleted: int = 0
-    images: set[str] = field(default_factory=set)  # digests to check once committed
+    # (digest, day) of images whose reads were deleted: checked once the purge committed.
+    images: set[tuple[str, date]] = field(default_factory=set)
 
 
 def _is_hit() -> ColumnElement[bool]:
@@ -59,9 +60,7 @@ def _must_stay(hit_cutoff: datetime) -> ColumnElement[bool]:
 
 def purge(session: Session, *, policy: Policy, now: datetime) -> PurgeResult:
     rules = policy.retention
-    cutoff = rules.delete_after.before(now)
-    if rules.minimum_keep is not None:
-        cutoff = min(cutoff, rules.minimum_keep.before(now))
+    cutoff = _cutoff(policy, now)
     hit_cutoff = (rules.hit_reads_delete_after or rules.delete_after).before(now)
     result = PurgeResult()
     if is_partitioned(session):
@@ -91,6 +90,15 @@ _KEEP = (
 )
 
 
+def _cutoff(policy: Policy, now: datetime) -> datetime:
+    """Reads captured before this are past their period (never sooner than minimum_keep)."""
+    rules = policy.retention
+    cutoff = rules.delete_after.before(now)
+    if rules.minimum_keep is not None:
+        cutoff = min(cutoff, rules.minimum_keep.before(now))
+    return cutoff
+
+
 def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
                      result: PurgeResult) -> None:
     columns = ", ".join(READ_COLUMNS)
@@ -108,7 +116,7 @@ def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
         total = session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
         for plate_image, vehicle_image in session.execute(
                 text(f"SELECT plate_image, vehicle_image FROM {name}")):
-            result.images |= {d for d in (plate_image, vehicle_image) if d}
+            result.images |= {(d, day) for d in (plate_image, vehicle_image) if d}
         session.execute(text(f"DROP TABLE {name}"))
         # The reads that stay land in the default partition (their day no longer has one).
         session.execute(text(f"INSERT INTO reads ({columns}) SELECT {columns} FROM purge_keep"))
@@ -132,7 +140,8 @@ def _delete_rows(session: Session, cutoff: datetime, hit_cutoff: datetime,
         if not doomed:
             break
         for row in doomed:
-            result.images |= {d for d in (row.plate_image, row.vehicle_image) if d}
+            day = row.captured_at.date()
+            result.images |= {(d, day) for d in (row.plate_image, row.vehicle_image) if d}
         session.execute(delete(Read).where(
             or_(*(and_(Read.id == row.id, Read.captured_at == row.captured_at)
                   for row in doomed))))
@@ -154,17 +163,36 @@ def _logically_delete(session: Session, before: datetime, now: datetime) -> int:
     return count
 
 
-def remove_unreferenced_images(session: Session, store: ImageStore, digests: set[str]) -> int:
+def remove_unreferenced_images(session: Session, store: ImageStore,
+                               images: set[tuple[str, date]]) -> int:
     """After the purge committed: delete image files no remaining read points to."""
-    if not digests:
+    if not images:
         return 0
+    digests = {digest for digest, _ in images}
     still = set(session.scalars(select(Read.plate_image).where(Read.plate_image.in_(digests))))
     still |= set(session.scalars(select(Read.vehicle_image).where(
         Read.vehicle_image.in_(digests))))
-    removed = 0
-    for digest in digests - still:
-        path = store.path_for(digest)
-        if path.exists():
-            path.unlink()
-            removed += 1
-    return removed
+    return sum(store.remove(digest, day) for digest, day in images if digest not in still)
+
+
+def shred_expired_days(session: Session, store: ImageStore, *, policy: Policy, now: datetime
+                       ) -> list[date]:
+    """Destroy the key of every day past its period with no read left in it (REQ X1): its
+    images, and every copy of them in any backup, can no longer be decrypted."""
+    cutoff = _cutoff(policy, now)
+    shredded = []
+    for day in store.keys.days():
+        start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+        if start + timedelta(days=1) > cutoff:
+            continue
+        left = session.scalar(select(func.count()).select_from(Read).where(
+            Read.captured_at >= start, Read.captured_at < start + timedelta(days=1)))
+        if left:
+            continue  # held reads or hits kept longer still need this day's key
+        store.keys.destroy(day)
+        store.remove_day(day)
+        shredded.append(day)
+    if shredded:
+        record(session, event=AuditEvent.RETENTION_SHRED, actor=ACTOR, now=now,
+               details={"days": [d.isoformat() for d in shredded]})
+    return shredded

@@ -177,7 +177,7 @@ def view_read(session: Session, *, read_id: uuid.UUID, purpose: Purpose, caller:
         digest = {"plate": read.plate_image, "vehicle": read.vehicle_image}.get(image)
         if digest is None or images is None:
             raise SearchError(f"read {read_id} has no {image} image")
-        data = images.get(digest)
+        data = images.get(digest, read.captured_at.date())
     record(session, event=AuditEvent.READ_IMAGE if image else AuditEvent.READ_VIEW,
            actor=caller.actor, organization=caller.organization, purpose=purpose.summary(),
            now=now, details={"read_id": str(read_id), "plate": read.plate_normalized,
