@@ -14,6 +14,7 @@ from alpr.hotlists.cli import app as hotlists_app
 from alpr.jobs.cli import app as jobs_app
 from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
+from alpr.reads.keys_cli import app as keys_app
 from alpr.retention.cli import app as retention_app
 from alpr.retention.cli import holds_app
 from alpr.retention.evidence_cli import app as evidence_app
@@ -37,6 +38,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(retention_app, name="retention")
 app.add_typer(holds_app, name="holds")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(keys_app, name="keys")
 app.command("login")(login_command)
 app.command("search")(search_command)
 app.command("logout")(logout_command)

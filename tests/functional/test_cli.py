@@ -74,6 +74,7 @@ def test_demo_runs_the_main_job(database: Database) -> None:
     assert "audit chain: intact" in result.output
     assert "Hot-list hits (alerts raised)" in result.output  # REQ A1
     assert "refused" in result.output and "1 read(s), audited" in result.output  # REQ Q2, L1
+    assert "would delete 6 reads" in result.output  # REQ R1: the purge, previewed
     with database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Read)) == 6
 

@@ -141,9 +141,11 @@ def test_holds_and_retention_from_the_cli(
     read_id = send(database, policy, images, "HELD003", 6)
     runner = CliRunner()
     cli_login(database)
-    requested = runner.invoke(app, ["holds", "request", "--read", str(read_id), "--case", "26-9",
-                                    "--reason", "evidence", "--details", "robbery",
-                                    "--contact", "Det. Ortiz x4411"])
+    assert read_id
+    window = ["--since", (T0 - timedelta(days=1)).isoformat(), "--until", T0.isoformat()]
+    requested = runner.invoke(app, ["holds", "request", "--plate", "held003", *window,
+                                    "--case", "26-9", "--reason", "evidence", "--details",
+                                    "robbery", "--contact", "Det. Ortiz x4411"])
     assert requested.exit_code == 0, requested.output
     hold_id = requested.output.split("hold ")[1].split()[0]
     mine = runner.invoke(app, ["holds", "approve", hold_id])

@@ -71,3 +71,12 @@ def test_keys_reopen_from_their_folder_and_tampering_is_detected(tmp_path: Path)
     tampered[-1] ^= 1
     with pytest.raises(ImageError, match="integrity"):
         store.open(bytes(tampered), digest, day)
+
+
+def test_master_key_rotation_keeps_images_readable(tmp_path: Path) -> None:
+    # REQ X1 — key rotation
+    store = ImageStore(tmp_path / "images", KeyRing(tmp_path / "keys"))
+    digest = store.put(jpeg(), T0.date())
+    assert store.keys.rotate_master(bytes(range(32))) == 1
+    reopened = ImageStore(tmp_path / "images", KeyRing(tmp_path / "keys"))
+    assert reopened.get(digest, T0.date()) == jpeg()

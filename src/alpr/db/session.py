@@ -91,6 +91,16 @@ class Database:
                 raise
 
 
+    @contextmanager
+    def dry_run(self) -> Iterator[Session]:
+        """A transaction that is always rolled back: what an action would do, undone."""
+        with self._sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+
 _database: Database | None = None
 
 

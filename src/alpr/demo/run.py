@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from rich.markup import escape
@@ -16,7 +17,7 @@ from alpr.config import get_settings
 from alpr.console import console
 from alpr.db.base import utcnow
 from alpr.db.cli import upgrade_database
-from alpr.db.session import unit_of_work
+from alpr.db.session import get_database, unit_of_work
 from alpr.demo.sample import DEMO_CENTER, SampleRead, write_sample_batch
 from alpr.hotlists import service as hotlists
 from alpr.hotlists.cli import alerts_table
@@ -25,6 +26,7 @@ from alpr.hotlists.profiles import parse_clew
 from alpr.policy import load_checked_policy
 from alpr.reads.cli import print_summary, run_import
 from alpr.reads.importer import ImportSummary
+from alpr.retention.purge import purge
 from alpr.search import service as search
 from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
 from alpr.search.schemas import SearchQuery
@@ -58,6 +60,7 @@ def run_demo(count: int = 12) -> ImportSummary:
         console.print(alerts_table(summary.alerts, title="Hot-list hits (alerts raised)"))
 
     _searches(notes[3].plate)
+    _purge_preview()
 
     report = verify_and_record(ACTOR)
     state = "[green]intact[/]" if report.ok else f"[red]broken at {report.broken_id}[/]"
@@ -111,6 +114,18 @@ def _searches(plate: str) -> None:
                                   policy=policy, now=utcnow())
         console.print(f"[green]{len(found.reads)} read(s)[/], audited as entry {found.audit_id}: "
                       + ", ".join(f"{r.plate_normalized} at {r.camera_id}" for r in found.reads))
+
+
+def _purge_preview() -> None:
+    """What the retention job will do when today's reads are past the policy's period."""
+    policy = load_checked_policy(get_settings().policy)
+    when = policy.retention.delete_after.after(utcnow()) + timedelta(days=1)
+    with get_database().dry_run() as session:  # rolled back: the demo keeps its data
+        result = purge(session, policy=policy, now=when)
+    console.print(f"retention ({policy.retention.delete_after}): a purge on {when:%Y-%m-%d}"
+                  f" would delete {result.removed} reads and their images,"
+                  f" keep {result.kept_held_or_hit} (holds, hits kept longer); the hourly"
+                  " `retention` job does it then, and destroys each day's image key")
 
 
 def _register_cameras() -> None:

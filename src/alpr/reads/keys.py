@@ -69,6 +69,25 @@ class KeyRing:
         self._tombstone(day).touch()
         return existed
 
+    def rotate_master(self, new_master: bytes) -> int:
+        """Re-wrap every day key with a new master key; returns how many were re-wrapped."""
+        fresh = AESGCM(new_master)
+        days = self.days()
+        for day in days:
+            key = self.for_reading(day)
+            nonce = secrets.token_bytes(12)
+            path = self._path(day)
+            temporary = path.with_suffix(".rewrap")
+            _write_private(temporary, nonce + fresh.encrypt(nonce, key, day.isoformat().encode()))
+            os.replace(temporary, path)
+        self._master = fresh
+        master_file = self.folder / "master.key"
+        if master_file.exists():  # the file-held master follows the rotation
+            temporary = master_file.with_suffix(".new")
+            _write_private(temporary, new_master.hex().encode())
+            os.replace(temporary, master_file)
+        return len(days)
+
     def days(self) -> list[date]:
         return sorted(date(int(p.stem[:4]), int(p.stem[4:6]), int(p.stem[6:8]))
                       for p in self.folder.glob("*.key") if p.stem.isdigit())

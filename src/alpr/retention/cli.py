@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.jobs.registry import JobContext, load_all, run_job
 from alpr.policy import load_checked_policy
+from alpr.reads.plates import normalize_plate
 from alpr.retention import holds
 from alpr.retention.models import Hold, HoldRead, HoldReason
 from alpr.users.permissions import Permission
@@ -37,17 +39,26 @@ def run() -> None:
 
 @holds_app.command("request")
 def request(
-    read: Annotated[list[uuid.UUID], typer.Option(help="Read id; repeat for several")],
     case_number: Annotated[str, typer.Option("--case")],
     reason: Annotated[HoldReason, typer.Option()],
     details: Annotated[str, typer.Option(help="What the reads are needed for")],
     contact: Annotated[str, typer.Option(help="Investigator's name and contact")],
+    read: Annotated[list[uuid.UUID] | None, typer.Option(help="Read id; repeatable")] = None,
+    plate: Annotated[str | None, typer.Option(help="Or: every read of this plate ...")] = None,
+    since: Annotated[datetime | None, typer.Option(help="... from this time")] = None,
+    until: Annotated[datetime | None, typer.Option(help="... to this time")] = None,
 ) -> None:
-    """Ask for a hold (a supervisor approves it)."""
+    """Ask for a hold on reads by id, or by plate and time window (a supervisor approves)."""
     actor = acting_as(Permission.READS_SEARCH)
     try:
         with unit_of_work() as session:
-            hold = holds.request_hold(session, read_ids=read, case_number=case_number,
+            ids = list(read or [])
+            if plate:
+                if since is None or until is None:
+                    raise holds.HoldError("a hold by plate needs --since and --until")
+                ids += holds.reads_of_plate(session, plate=normalize_plate(plate),
+                                            since=since.astimezone(), until=until.astimezone())
+            hold = holds.request_hold(session, read_ids=ids, case_number=case_number,
                                       reason=reason, details=details,
                                       investigator_contact=contact, actor=actor, now=utcnow())
     except holds.HoldError as error:

@@ -44,6 +44,13 @@ def request_hold(
     return hold
 
 
+def reads_of_plate(session: Session, *, plate: str, since: datetime, until: datetime
+                   ) -> list[uuid.UUID]:
+    """The reads of one plate in a time window, for a hold by plate and time (REQ R3)."""
+    return list(session.scalars(select(Read.id).where(
+        Read.plate_normalized == plate, Read.captured_at >= since, Read.captured_at < until)))
+
+
 def _hold(session: Session, hold_id: int) -> Hold:
     hold = session.get(Hold, hold_id)
     if hold is None:
