@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-search bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
+.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,15 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.hotlist
 	$(BIN)/python -m bench.alerts
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.retention
 
 ## make bench-hotlist: hot-list matching cost per read against 1,000,000 entries
 bench-hotlist: $(STAMP)
 	$(BIN)/python -m bench.hotlist $(ARGS)
+
+## make bench-retention: purging a day of 1M reads (partition drop) vs a plain DELETE
+bench-retention: $(STAMP)
+	$(BIN)/python -m bench.retention $(ARGS)
 
 ## make bench-search: search latency with purpose and audit, next to raw SQL
 bench-search: $(STAMP)
