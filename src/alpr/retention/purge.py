@@ -82,11 +82,14 @@ def purge(session: Session, *, policy: Policy, now: datetime) -> PurgeResult:
 # Partition and column names below come from the catalog and our own model, never from
 # user input, so building these statements as text is safe.
 _KEEP = (
-    "INSERT INTO purge_keep SELECT {columns} FROM {name} r WHERE EXISTS"
-    " (SELECT 1 FROM hold_reads hr JOIN holds h ON h.id = hr.hold_id"
-    "  WHERE hr.read_id = r.id AND hr.read_captured_at = r.captured_at AND h.status = 'active')"
-    " OR (r.captured_at >= :hit_cutoff AND EXISTS (SELECT 1 FROM alerts a"
-    "  WHERE a.read_id = r.id AND a.read_captured_at = r.captured_at))"
+    # Driven from the (small) holds and alerts tables through the partition's primary key,
+    # so the cost follows what is kept, not the size of the day.
+    "INSERT INTO purge_keep SELECT {columns} FROM {name} WHERE (id, captured_at) IN ("
+    " SELECT hr.read_id, hr.read_captured_at FROM hold_reads hr JOIN holds h"
+    "  ON h.id = hr.hold_id AND h.status = 'active'"
+    "  WHERE hr.read_captured_at >= :start AND hr.read_captured_at < :end"
+    " UNION SELECT a.read_id, a.read_captured_at FROM alerts a"
+    "  WHERE a.read_captured_at >= GREATEST(:start, :hit_cutoff) AND a.read_captured_at < :end)"
 )
 
 
@@ -111,12 +114,17 @@ def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
             continue  # the day is not entirely past its period yet
         session.execute(text(f"CREATE TEMP TABLE purge_keep ON COMMIT DROP AS"
                              f" SELECT {columns} FROM {name} WHERE false"))
+        start = end - timedelta(days=1)
         kept = _count(session.execute(text(_KEEP.format(columns=columns, name=name)),
-                                      {"hit_cutoff": hit_cutoff}))
+                                      {"hit_cutoff": hit_cutoff, "start": start, "end": end}))
         total = session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
-        for plate_image, vehicle_image in session.execute(
-                text(f"SELECT plate_image, vehicle_image FROM {name}")):
-            result.images |= {(d, day) for d in (plate_image, vehicle_image) if d}
+        if kept:
+            # Kept reads keep the day's key alive, so the others' images are listed for
+            # removal; a day with nothing kept loses key and folder together (shredding).
+            for plate_image, vehicle_image in session.execute(text(
+                    f"SELECT plate_image, vehicle_image FROM {name} WHERE (id, captured_at)"
+                    " NOT IN (SELECT id, captured_at FROM purge_keep)")):
+                result.images |= {(d, day) for d in (plate_image, vehicle_image) if d}
         session.execute(text(f"DROP TABLE {name}"))
         # The reads that stay land in the default partition (their day no longer has one).
         session.execute(text(f"INSERT INTO reads ({columns}) SELECT {columns} FROM purge_keep"))
