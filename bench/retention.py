@@ -63,7 +63,8 @@ def main() -> None:
         register_camera(session, actor="bench", camera=CameraIn(
             id="bench-1", name="b", kind="mobile", agency="Bench PD"))
     rng = random.Random(9)
-    purged_day, deleted_day = (NOW - timedelta(days=100)).date(), (NOW - timedelta(days=99)).date()
+    # The DELETE day is inside the period, so the purge only drops the purged day.
+    purged_day, deleted_day = (NOW - timedelta(days=100)).date(), (NOW - timedelta(days=5)).date()
     for day in (purged_day, deleted_day):
         console.print(f"loading {args.reads:,} reads for {day}")
         load_day(database, day, args.reads, rng)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from alpr.audit.models import AuditEntry
 from alpr.db.session import Database
+from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
 from alpr.hotlists.service import create_list, import_entries
 from alpr.policy import Duration, Policy, load_preset
@@ -93,8 +94,10 @@ def test_past_period_reads_are_gone_except_held_and_hits(
     # the hit's own, longer period ends; the hold still protects its read
     with database.unit_of_work() as session:
         holds.review_hold(session, hold_id=hold.id, actor="user:ortiz", now=later)
-        purge(session, policy=policy, now=T0 + timedelta(days=91))
+        final = purge(session, policy=policy, now=T0 + timedelta(days=91))
+        alerts_left = session.scalars(select(Alert)).all()
     assert remaining(database) == {"HELD001"}
+    assert (final.alerts_removed, alerts_left) == (1, [])  # the alert went with its read
 
 
 def test_a_hold_not_reverified_is_released_and_its_reads_then_purged(

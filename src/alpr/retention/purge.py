@@ -28,12 +28,13 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
-from alpr.hotlists.models import Alert
+from alpr.hotlists.models import Alert, AlertResponse, WebhookDelivery
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.models import READ_COLUMNS, Read
 from alpr.reads.partitions import existing_partitions, is_partitioned, partition_day
 from alpr.retention.holds import held_condition
+from alpr.retention.models import Hold, HoldRead
 
 BATCH = 10_000
 ACTOR = "system:retention"
@@ -45,6 +46,7 @@ class PurgeResult:
     kept_held_or_hit: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
     logically_deleted: int = 0
+    alerts_removed: int = 0
     # (digest, day) of images whose reads were deleted: checked once the purge committed.
     images: set[tuple[str, date]] = field(default_factory=set)
 
@@ -66,6 +68,7 @@ def purge(session: Session, *, policy: Policy, now: datetime) -> PurgeResult:
     if is_partitioned(session):
         _drop_partitions(session, cutoff, hit_cutoff, result)
     _delete_rows(session, cutoff, hit_cutoff, result)
+    result.alerts_removed = _delete_alerts(session, hit_cutoff)
     # What is still older than the period is what had to stay (held, or hits kept longer).
     result.kept_held_or_hit = session.scalar(
         select(func.count()).select_from(Read).where(Read.captured_at < cutoff)) or 0
@@ -75,7 +78,8 @@ def purge(session: Session, *, policy: Policy, now: datetime) -> PurgeResult:
     record(session, event=AuditEvent.RETENTION_PURGE, actor=ACTOR, now=now, details={
         "removed": result.removed, "kept": result.kept_held_or_hit,
         "partitions_dropped": result.partitions_dropped,
-        "logically_deleted": result.logically_deleted, "older_than": cutoff.isoformat()})
+        "logically_deleted": result.logically_deleted, "alerts_removed": result.alerts_removed,
+        "older_than": cutoff.isoformat()})
     return result
 
 
@@ -156,6 +160,18 @@ def _delete_rows(session: Session, cutoff: datetime, hit_cutoff: datetime,
         result.removed += len(doomed)
         if len(doomed) < BATCH:
             break
+
+
+def _delete_alerts(session: Session, hit_cutoff: datetime) -> int:
+    """Alerts and their documented responses carry plate, place and time: they go with the
+    hit read's period, unless the read is under a hold."""
+    held = select(HoldRead.read_id).join(Hold, Hold.id == HoldRead.hold_id).where(
+        Hold.status == "active")
+    doomed = select(Alert.id).where(Alert.read_captured_at < hit_cutoff,
+                                    Alert.read_id.not_in(held))
+    session.execute(delete(AlertResponse).where(AlertResponse.alert_id.in_(doomed)))
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.alert_id.in_(doomed)))
+    return _count(session.execute(delete(Alert).where(Alert.id.in_(doomed))))
 
 
 def _logically_delete(session: Session, before: datetime, now: datetime) -> int:
