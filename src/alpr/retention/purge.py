@@ -88,12 +88,13 @@ def purge(session: Session, *, policy: Policy, now: datetime) -> PurgeResult:
 _KEEP = (
     # Driven from the (small) holds and alerts tables through the partition's primary key,
     # so the cost follows what is kept, not the size of the day.
-    "INSERT INTO purge_keep SELECT {columns} FROM {name} WHERE (id, captured_at) IN ("
+    "INSERT INTO purge_keep SELECT {prefixed} FROM ("
     " SELECT hr.read_id, hr.read_captured_at FROM hold_reads hr JOIN holds h"
     "  ON h.id = hr.hold_id AND h.status = 'active'"
     "  WHERE hr.read_captured_at >= :start AND hr.read_captured_at < :end"
     " UNION SELECT a.read_id, a.read_captured_at FROM alerts a"
-    "  WHERE a.read_captured_at >= GREATEST(:start, :hit_cutoff) AND a.read_captured_at < :end)"
+    "  WHERE a.read_captured_at >= GREATEST(:start, :hit_cutoff) AND a.read_captured_at < :end"
+    ") k JOIN {name} r ON r.id = k.read_id AND r.captured_at = k.read_captured_at"
 )
 
 
@@ -119,7 +120,8 @@ def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
         session.execute(text(f"CREATE TEMP TABLE purge_keep ON COMMIT DROP AS"
                              f" SELECT {columns} FROM {name} WHERE false"))
         start = end - timedelta(days=1)
-        kept = _count(session.execute(text(_KEEP.format(columns=columns, name=name)),
+        prefixed = ", ".join(f"r.{column}" for column in READ_COLUMNS)
+        kept = _count(session.execute(text(_KEEP.format(prefixed=prefixed, name=name)),
                                       {"hit_cutoff": hit_cutoff, "start": start, "end": end}))
         total = session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
         if kept:
