@@ -91,16 +91,9 @@ def test_patrol_users_see_alerts_but_cannot_change_data(app_routes: list[APIRout
                       ("POST", "/api/v1/alerts/{alert_id}/responses")}
 
 
-@pytest.fixture
-def client(database: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(policy=load_preset("oakland"))) as test_client:
-        yield test_client
-
-
-def test_login_then_manage_accounts_then_logout(client: TestClient, database: Database) -> None:
-    # REQ U1, U11 — named users, MFA, every login audited
-    policy = load_preset("oakland")
-    now = utcnow()
+def trained_admin(database: Database) -> str:
+    """An active, trained ALPR Administrator 'admin'; returns the TOTP secret."""
+    policy, now = load_preset("oakland"), utcnow()
     with database.unit_of_work() as session:
         service.create_user(session, username="admin", full_name="Ada Admin", agency="OPD",
                             classification="Sworn personnel", actor="console", policy=policy,
@@ -110,6 +103,18 @@ def test_login_then_manage_accounts_then_logout(client: TestClient, database: Da
         secret = service.enroll_totp(session, username="admin", actor="console", now=now)
         service.record_training(session, username="admin", kind="initial", actor="console",
                                 now=now - timedelta(minutes=1))
+    return secret
+
+
+@pytest.fixture
+def client(database: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(policy=load_preset("oakland"))) as test_client:
+        yield test_client
+
+
+def test_login_then_manage_accounts_then_logout(client: TestClient, database: Database) -> None:
+    # REQ U1, U11 — named users, MFA, every login audited
+    secret = trained_admin(database)
     body = {"username": "admin", "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
             "banner_acknowledged": False}
     assert client.post("/api/v1/auth/login", json=body).status_code == 400
@@ -167,16 +172,7 @@ def test_cli_bootstrap_login_and_account_administration(database: Database) -> N
 def test_web_console_cookie_session_needs_the_csrf_token_to_write(database: Database) -> None:
     # REQ U11 — secure cookie sessions with CSRF protection for the web console
     policy = load_preset("oakland")
-    now = utcnow()
-    with database.unit_of_work() as session:
-        service.create_user(session, username="admin", full_name="Ada Admin", agency="OPD",
-                            classification="Sworn personnel", actor="console", policy=policy,
-                            roles=[Role.ALPR_ADMINISTRATOR], now=now, active=True)
-        service.set_password(session, username="admin", password=PASSWORD, actor="console",
-                             policy=policy, now=now)
-        secret = service.enroll_totp(session, username="admin", actor="console", now=now)
-        service.record_training(session, username="admin", kind="initial", actor="console",
-                                now=now - timedelta(minutes=1))
+    secret = trained_admin(database)
     with TestClient(create_app(policy=policy), base_url="https://testserver") as browser:
         logged = browser.post("/api/v1/auth/login", json={
             "username": "admin", "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
