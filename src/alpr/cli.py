@@ -8,6 +8,8 @@ import typer
 
 from alpr.audit.cli import app as audit_app
 from alpr.cameras.cli import app as cameras_app
+from alpr.capture.cli import ingest_command
+from alpr.capture.edge_cli import app as edge_app
 from alpr.db.cli import app as db_app
 from alpr.hotlists.cli import alerts_app
 from alpr.hotlists.cli import app as hotlists_app
@@ -15,6 +17,7 @@ from alpr.jobs.cli import app as jobs_app
 from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
 from alpr.reads.keys_cli import app as keys_app
+from alpr.recognition.cli import recognize as recognize_images
 from alpr.retention.cli import app as retention_app
 from alpr.retention.cli import holds_app
 from alpr.retention.evidence_cli import app as evidence_app
@@ -42,6 +45,9 @@ app.add_typer(keys_app, name="keys")
 app.command("login")(login_command)
 app.command("search")(search_command)
 app.command("logout")(logout_command)
+app.add_typer(edge_app, name="edge")
+app.command("ingest")(ingest_command)
+app.command("recognize")(recognize_images)
 
 
 @app.command()
@@ -61,6 +67,7 @@ def serve(
 def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Exit after the job")] = False,
     count: Annotated[int, typer.Option(help="Reads in the sample batch", min=3)] = 12,
+    video: Annotated[bool, typer.Option(help="Also recognize a generated traffic clip")] = True,
     host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
 ) -> None:
@@ -68,7 +75,7 @@ def demo(
     from alpr.console import console
     from alpr.demo.run import run_demo
 
-    run_demo(count=count)
+    run_demo(count=count, video=video)
     if not no_serve:
         console.print(f"serving the API on http://{host}:{port}/docs (Ctrl-C to stop)")
         serve(host=host, port=port)

@@ -68,7 +68,8 @@ def test_audit_verify_reports_an_intact_chain(database: Database) -> None:
 
 
 def test_demo_runs_the_main_job(database: Database) -> None:
-    result = runner.invoke(app, ["demo", "--no-serve", "--count", "6"])
+    # The video part runs the real recognizer; tests/capture covers it on both databases.
+    result = runner.invoke(app, ["demo", "--no-serve", "--count", "6", "--no-video"])
     assert result.exit_code == 0, result.output
     assert "9 lines: 6 accepted, 1 duplicates, 2 rejected" in result.output
     assert "audit chain: intact" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,13 +19,14 @@ from alpr.console import console
 from alpr.db.base import utcnow
 from alpr.db.cli import upgrade_database
 from alpr.db.session import get_database, unit_of_work
-from alpr.demo.sample import DEMO_CENTER, SampleRead, write_sample_batch
+from alpr.demo.sample import DEMO_CENTER, SampleRead, california_plate, write_sample_batch
 from alpr.hotlists import service as hotlists
 from alpr.hotlists.cli import alerts_table
 from alpr.hotlists.models import HotList
 from alpr.hotlists.profiles import parse_clew
 from alpr.policy import load_checked_policy
 from alpr.reads.cli import print_summary, run_import
+from alpr.reads.images import image_store
 from alpr.reads.importer import ImportSummary
 from alpr.retention.purge import purge
 from alpr.search import service as search
@@ -39,7 +41,7 @@ MOBILE = CameraIn(id="demo-car-7", name="Patrol car 7", kind=CameraKind.MOBILE,
                   agency="Demo Police Department")
 
 
-def run_demo(count: int = 12) -> ImportSummary:
+def run_demo(count: int = 12, video: bool = True) -> ImportSummary:
     settings = get_settings()
     console.rule("[bold]alpr demo")
     revision = upgrade_database()
@@ -52,13 +54,16 @@ def run_demo(count: int = 12) -> ImportSummary:
     path, notes = write_sample_batch(folder, fixed_camera=FIXED.id, mobile_camera=MOBILE.id,
                                      now=now, count=count)
     console.print(f"generated a camera batch: [bold]{path}[/] ({len(notes)} reads with images)")
-    _load_hotlist(folder, notes)
+    clip_plates = [california_plate(random.Random(now.timestamp() + n)) for n in range(3)]
+    _load_hotlist(folder, notes, also=clip_plates[:1])
     summary = run_import(path, actor=ACTOR)
     _print_reads(notes, summary)
     print_summary(summary)
     if summary.alerts:
         console.print(alerts_table(summary.alerts, title="Hot-list hits (alerts raised)"))
 
+    if video:
+        _video(folder, clip_plates)
     _searches(notes[3].plate)
     _purge_preview()
 
@@ -68,9 +73,9 @@ def run_demo(count: int = 12) -> ImportSummary:
     return summary
 
 
-def _load_hotlist(folder: Path, notes: list[SampleRead]) -> None:
+def _load_hotlist(folder: Path, notes: list[SampleRead], also: list[str]) -> None:
     """A stolen-vehicle list (CA DOJ CLEW layout) that two of the sample cars are on."""
-    listed = [notes[3].plate, confusable(notes[5].plate), "7ZZZ999", "4ABC001"]
+    listed = [notes[3].plate, confusable(notes[5].plate), "7ZZZ999", "4ABC001", *also]
     body = "".join(f"{plate:<8}CA0120261101\n" for plate in listed)
     file = folder / "svs.tbl"
     file.write_text(f"DATE{utcnow():%m/%d/%Y %H:%M}\n{body}TOTAL RECORD {len(listed):07d}\n")
@@ -92,6 +97,30 @@ def confusable(plate: str) -> str:
         if plate[position] in swaps:
             return plate[:position] + swaps[plate[position]] + plate[position + 1 :]
     return plate
+
+
+def _video(folder: Path, plates: list[str]) -> None:
+    """A generated traffic clip through recognition and tracking: one read per vehicle."""
+    from alpr.capture.pipeline import run_capture
+    from alpr.capture.sample_video import write_sample_clip
+    from alpr.recognition.registry import load_recognizer
+
+    clip = folder / "traffic.mp4"
+    write_sample_clip(clip, plates)
+    settings = get_settings()
+    console.print(f"recognizing {clip.name}: {len(plates)} vehicles drive past {FIXED.id}")
+    summary = run_capture(str(clip), camera_id=FIXED.id, recognizer=load_recognizer(),
+                          actor=ACTOR, policy=load_checked_policy(settings.policy),
+                          images=image_store(settings), every_n=2)
+    table = Table("plate read", "confidence", "frames", "result", title=(
+        f"Video: {summary.frames} frames → {summary.passes} vehicle passes"
+        f" ({summary.frames_per_second:.1f} frames/s)"))
+    for read in summary.reads:
+        table.add_row(read.plate, f"{read.confidence:.2f}", str(read.frames), read.status)
+    console.print(table)
+    console.print(f"plates driven: {', '.join(plates)}")
+    if summary.alerts:
+        console.print(alerts_table(summary.alerts, title="Hot-list hits from the video"))
 
 
 def _searches(plate: str) -> None:

@@ -1,0 +1,100 @@
+"""The patrol unit's on-disk buffer of reads waiting for upload (REQ C5).
+
+One file per read, written atomically, named by the read's UUID. A file is deleted only
+after the server has answered for it (accepted, or duplicate: stored by an earlier try),
+so a unit killed at any moment — mid-read, mid-upload — loses nothing, and a resend is
+harmless because the server stores each read id once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BATCH = 100
+
+
+class Spool:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.rejected = folder / "rejected"
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, data: Mapping[str, Any], images: Mapping[str, bytes]) -> Path:
+        # Images travel inline as base64, the way POST /api/v1/reads takes them in JSON.
+        inline = {name: base64.b64encode(blob).decode() for name, blob in images.items()}
+        record = {**data, **inline}
+        path = self.folder / f"{data['id']}.json"
+        fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".incoming-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return path
+
+    def pending(self) -> list[Path]:
+        return sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+
+
+@dataclass
+class UploadReport:
+    sent: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    left: int = 0
+    error: str | None = None
+
+
+def upload(spool: Spool, client: httpx.Client, *, server: str, key: str) -> UploadReport:
+    """Send the spooled reads in batches; stop at the first network or server error."""
+    report = UploadReport()
+    files = spool.pending()
+    for start in range(0, len(files), BATCH):
+        batch = files[start : start + BATCH]
+        reads = [json.loads(path.read_text(encoding="utf-8")) for path in batch]
+        try:
+            response = client.post(f"{server.rstrip('/')}/api/v1/reads", json={"reads": reads},
+                                   headers={"Authorization": f"Bearer {key}"})
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            report.error = f"{type(error).__name__}: {error}"
+            break
+        report.sent += len(batch)
+        for result in response.json()["results"]:
+            path = batch[result["index"]]
+            if result["status"] == "rejected":
+                spool.rejected.mkdir(exist_ok=True)
+                path.rename(spool.rejected / path.name)
+                report.rejected.append((path.stem, result["reason"]))
+                continue
+            report.accepted += result["status"] == "accepted"
+            report.duplicates += result["status"] == "duplicate"
+            path.unlink()
+    report.left = len(spool.pending())
+    return report
+
+
+@dataclass(frozen=True)
+class EdgeConfig:
+    server: str
+    key: str
+    camera_id: str
+    folder: Path  # snapshot and spool live here
+
+    @property
+    def snapshot_file(self) -> Path:
+        return self.folder / "hotlist-snapshot.json"
+
+    @property
+    def spool(self) -> Spool:
+        return Spool(self.folder / "spool")

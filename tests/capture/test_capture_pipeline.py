@@ -1,0 +1,185 @@
+"""Capture end to end: a generated traffic clip through the real recognizer into reads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import typer
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from alpr.cameras.models import CameraKind
+from alpr.capture.cli import ingest_command
+from alpr.capture.pipeline import FrameRecognizer, check_camera, downscale, plate_crop, run_capture
+from alpr.capture.sample_video import render_frame, write_sample_clip
+from alpr.capture.sources import CaptureError
+from alpr.db.session import Database
+from alpr.policy import Policy
+from alpr.reads.images import ImageStore
+from alpr.reads.models import Read
+from alpr.recognition.interfaces import Box, Image
+from alpr.recognition.tracking import plate_distance
+from tests.helpers import CameraFactory
+
+PLATES = ["7ABC123", "4XYZ908", "5OKD210"]  # the last one has an O the reader may see as 0
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> FrameRecognizer:
+    from alpr.recognition.registry import load_recognizer
+
+    return load_recognizer()
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("traffic") / "traffic.mp4"
+    # 3 passes of 8 frames at 10 fps with 3 empty frames between: 34 frames, 17 recognized.
+    write_sample_clip(path, PLATES, fps=10, seconds_per_pass=0.8, gap_frames=3)
+    return path
+
+
+def decode(data: bytes) -> Image:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return np.asarray(image, dtype=np.uint8)
+
+
+def stored_reads(database: Database) -> list[Read]:
+    with database.unit_of_work() as session:
+        return list(session.scalars(select(Read).order_by(Read.captured_at)))
+
+
+def test_video_clip_gives_one_read_per_passing_vehicle(
+    database: Database,
+    policy: Policy,
+    images: ImageStore,
+    make_camera: CameraFactory,
+    recognizer: FrameRecognizer,
+    clip: Path,
+) -> None:
+    # REQ C1 — plates recognized in a video file, one read per vehicle pass
+    # REQ C2 — each read stored with its images, time, place and camera
+    # REQ C5 — per-frame misreads are voted away
+    camera, _ = make_camera("gate-1")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    done: list[int] = []
+    summary = run_capture(
+        str(clip),
+        camera_id="gate-1",
+        recognizer=recognizer,
+        actor="test",
+        policy=policy,
+        images=images,
+        every_n=2,
+        start=start,
+        progress=done.append,
+    )
+    assert summary.frames == 17
+    assert done[-1] == 17
+    assert (summary.passes, summary.accepted, summary.rejected) == (3, 3, 0)
+
+    reads = stored_reads(database)
+    assert len(reads) == 3
+    for read, expected in zip(reads, PLATES, strict=True):
+        assert plate_distance(read.plate_normalized, expected) == 0, read.plate
+        assert read.camera_id == "gate-1"
+        assert (read.lat, read.lon) == (camera.lat, camera.lon)
+        assert 0.5 < read.confidence <= 1
+        assert read.plate_image and read.vehicle_image
+        plate = decode(images.get(read.plate_image, read.captured_at.date()))
+        vehicle = decode(images.get(read.vehicle_image, read.captured_at.date()))
+        assert plate.shape[1] >= 160 and plate.shape[1] < 400
+        assert vehicle.shape[:2] == (540, 960)
+    # First sighting times: the clip starts 1 empty frame before the first vehicle (frame 1),
+    # then each pass takes 11 frames; with every 2nd frame the first sighting is rounded up.
+    offsets = [(read.captured_at - start).total_seconds() for read in reads]
+    assert offsets == pytest.approx([0.2, 1.2, 2.4], abs=0.11)
+
+
+def test_unknown_disabled_or_placeless_camera_is_refused(
+    database: Database, make_camera: CameraFactory
+) -> None:
+    with pytest.raises(CaptureError, match="unknown camera 'nope'"):
+        check_camera("nope", lat=None, lon=None)
+    make_camera("patrol-7", kind=CameraKind.MOBILE)
+    with pytest.raises(CaptureError, match="mobile"):
+        check_camera("patrol-7", lat=None, lon=None)
+    assert check_camera("patrol-7", lat=37.8, lon=-122.3).id == "patrol-7"
+
+
+def test_cli_ingests_a_still_for_a_mobile_camera(
+    database: Database, images: ImageStore, make_camera: CameraFactory, tmp_path: Path
+) -> None:
+    # REQ C2 — a patrol car's still: the read carries the position given for it
+    make_camera("patrol-1", kind=CameraKind.MOBILE)
+    still = tmp_path / "still.jpg"
+    cv2.imwrite(str(still), render_frame("8LMN456"))
+    app = typer.Typer()
+    app.command("ingest")(ingest_command)
+    app.command("noop")(lambda: None)  # two commands: Typer keeps "ingest" as a subcommand
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "--camera",
+            "patrol-1",
+            "--lat",
+            "37.81",
+            "--lon",
+            "-122.26",
+            "--json",
+            str(still),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["frames"], summary["accepted"]) == (1, 1)
+    [read] = stored_reads(database)
+    assert read.plate_normalized == "8LMN456"
+    assert (read.lat, read.lon) == (37.81, -122.26)
+    assert images.exists(read.vehicle_image or "", read.captured_at.date())
+
+    refused = runner.invoke(app, ["ingest", "--camera", "ghost", str(still)])
+    assert refused.exit_code == 1
+    assert "unknown camera 'ghost'" in refused.output
+
+
+def test_crop_and_downscale_stay_inside_the_frame() -> None:
+    frame = np.zeros((1080, 1920, 3), np.uint8)
+    assert plate_crop(frame, Box(1800, 1000, 200, 100)).shape == (95, 150, 3)
+    assert downscale(frame, 1280).shape == (720, 1280, 3)
+    small = np.zeros((100, 200, 3), np.uint8)
+    assert downscale(small, 1280) is small
+
+
+def test_folder_of_stills_skips_a_corrupt_file_and_stores_the_rest(
+    database: Database,
+    policy: Policy,
+    images: ImageStore,
+    make_camera: CameraFactory,
+    recognizer: FrameRecognizer,
+    tmp_path: Path,
+) -> None:
+    # REQ C2 — each photo is a read of its own; a damaged file loses nothing else
+    make_camera("gate-2")
+    cv2.imwrite(str(tmp_path / "001.jpg"), render_frame("6TUV345", progress=0.3))
+    (tmp_path / "002.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    summary = run_capture(
+        str(tmp_path),
+        camera_id="gate-2",
+        recognizer=recognizer,
+        actor="test",
+        policy=policy,
+        images=images,
+    )
+    assert (summary.frames, summary.accepted) == (1, 1)
+    assert len(summary.errors) == 1 and "002.jpg" in summary.errors[0]
+    [read] = stored_reads(database)
+    assert read.plate_normalized == "6TUV345"
