@@ -22,6 +22,7 @@ from alpr.retention.cli import app as retention_app
 from alpr.retention.cli import holds_app
 from alpr.retention.evidence_cli import app as evidence_app
 from alpr.search.cli import search_command
+from alpr.sharing.cli import agencies_app, incidents_app, shares_app
 from alpr.users.cli import app as users_app
 from alpr.users.cli import login_command, logout_command
 
@@ -42,6 +43,9 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(holds_app, name="holds")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(keys_app, name="keys")
+app.add_typer(agencies_app, name="agencies")
+app.add_typer(shares_app, name="shares")
+app.add_typer(incidents_app, name="incidents")
 app.command("login")(login_command)
 app.command("search")(search_command)
 app.command("logout")(logout_command)

@@ -15,9 +15,20 @@ from alpr.jobs.models import JobState
 from alpr.reads.models import Read, ReadCorrection
 from alpr.retention.models import Download, Hold, HoldRead
 from alpr.search.models import DeletedReadApproval
+from alpr.sharing.models import (
+    Agency,
+    Agreement,
+    Incident,
+    IncidentTask,
+    PublicRecordsRequest,
+    Share,
+    ShareRequest,
+)
 from alpr.users.models import ApiSession, Device, Notification, TrainingRecord, User
 
 __all__ = [
+    "Agency",
+    "Agreement",
     "Alert",
     "AlertResponse",
     "ApiSession",
@@ -32,10 +43,15 @@ __all__ = [
     "HotList",
     "HotListEntry",
     "HotListRevision",
+    "Incident",
+    "IncidentTask",
     "JobState",
     "Notification",
+    "PublicRecordsRequest",
     "Read",
     "ReadCorrection",
+    "Share",
+    "ShareRequest",
     "TrainingRecord",
     "User",
     "Webhook",

@@ -23,6 +23,7 @@ from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import image_store
 from alpr.reads.views import router as reads_router
 from alpr.search.views import router as search_router
+from alpr.sharing.views import router as sharing_router
 from alpr.users.views import auth_router
 from alpr.users.views import router as users_router
 
@@ -36,6 +37,7 @@ ROUTERS = (
     alerts_router,
     search_router,
     audit_router,
+    sharing_router,
 )
 
 

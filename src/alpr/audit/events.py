@@ -64,6 +64,18 @@ class AuditEvent(StrEnum):
     EVIDENCE_EXPORT = "evidence:export"
     DOWNLOAD_DESTROYED = "download:destroyed"
     RETENTION_LOGICAL_DELETE = "retention:logical-delete"
+    AGENCY_REGISTER = "agency:register"
+    AGREEMENT_RECORD = "agreement:record"
+    SHARE_REQUEST = "share:request"
+    SHARE_REFUSED = "share:refused"
+    SHARE_DECISION = "share:decision"
+    SHARE_EXPORT = "share:export"
+    SHARE_TRANSFER = "share:transfer"
+    SHARE_REPORT = "share:report"
+    PUBLIC_RECORDS_REQUEST = "public-records:request"
+    PUBLIC_RECORDS_EXPORT = "public-records:export"
+    INCIDENT_RECORD = "incident:record"
+    INCIDENT_NOTIFY = "incident:notify"
 
 
 class Outcome(StrEnum):

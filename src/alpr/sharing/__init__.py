@@ -1,0 +1,1 @@
+"""Sharing only as the law allows: agencies, agreements, requests, public records, breaches."""
