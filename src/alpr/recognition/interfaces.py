@@ -86,6 +86,9 @@ class Detector(Protocol):
 
 
 class Reader(Protocol):
+    """A reader may set `wants = "plate"` to get the whole plate region (with a margin)
+    instead of the detector's crop around the characters (`"text"`, the default)."""
+
     name: str
 
     def read(self, crops: Sequence[Image]) -> list[Reading]:

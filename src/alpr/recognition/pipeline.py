@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from alpr.recognition.interfaces import (
+    Box,
     Detector,
     Image,
     PlateRegion,
@@ -54,7 +55,11 @@ class Recognizer:
         regions = self.detector.detect(image)[:MAX_READ]
         if not regions:
             return []
-        readings = self.reader.read([r.crop for r in regions])
+        if getattr(self.reader, "wants", "text") == "plate":
+            crops = [plate_crop(image, r.box) for r in regions]
+        else:
+            crops = [r.crop for r in regions]
+        readings = self.reader.read(crops)
         results: list[PlateResult] = []
         for region, reading in zip(regions, readings, strict=True):
             result = self._result(region, reading)
@@ -94,3 +99,13 @@ class Recognizer:
             candidates=tuple((t, round(c * scale, 4)) for t, c in candidates(reading)),
             chars=reading.chars,
         )
+
+
+def plate_crop(image: Image, box: Box) -> Image:
+    """The whole plate around a region, with a margin: what a plate reader is trained on
+    (the detector's own crop hugs the characters)."""
+    margin_x, margin_y = int(box.w * 0.1), int(box.h * 0.15)
+    height, width = image.shape[:2]
+    x0, y0 = max(0, box.x - margin_x), max(0, box.y - margin_y)
+    x1, y1 = min(width, box.x + box.w + margin_x), min(height, box.y + box.h + margin_y)
+    return image[y0:y1, x0:x1]

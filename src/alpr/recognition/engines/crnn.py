@@ -147,6 +147,8 @@ def decode(probs: NDArray[np.float32], charset: str = CHARSET, alternatives: int
 class CrnnReader:
     """Reads plate crops with the packaged CRNN (A–Z, 0–9; letter O is read as 0)."""
 
+    wants = "plate"  # trained on whole plates, not on the characters' tight box
+
     name = "crnn"
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 64) -> None:
