@@ -25,7 +25,7 @@ def auditor(database: Database) -> Iterator[TestClient]:
 
 
 def test_auditors_filter_export_and_verify(auditor: TestClient, database: Database) -> None:
-    # REQ L1, L5 — the record of every access, for auditors
+    # REQ L1 REQ L5 — the record of every access, for auditors
     with database.unit_of_work() as session:
         record(session, event=AuditEvent.SEARCH_QUERY, actor="user:ortiz",
                details={"query": {"plate": "7ABC123"}, "results": 2})

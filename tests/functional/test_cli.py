@@ -74,7 +74,7 @@ def test_demo_runs_the_main_job(database: Database) -> None:
     assert "9 lines: 6 accepted, 1 duplicates, 2 rejected" in result.output
     assert "audit chain: intact" in result.output
     assert "Hot-list hits (alerts raised)" in result.output  # REQ A1
-    assert "refused" in result.output and "1 read(s), audited" in result.output  # REQ Q2, L1
+    assert "refused" in result.output and "1 read(s), audited" in result.output  # REQ Q2 REQ L1
     assert "would delete 6 reads" in result.output  # REQ R1: the purge, previewed
     with database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Read)) == 6
@@ -102,7 +102,7 @@ def test_hotlist_import_and_alerts_list(database: Database, tmp_path: Path) -> N
 
 
 def test_alert_verify_respond_export_from_the_cli(database: Database, tmp_path: Path) -> None:
-    # REQ A2, A3 — verification then documented response, exported as a spreadsheet
+    # REQ A2 REQ A3 — verification then documented response, exported as a spreadsheet
     cli_login(database)
     runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
                         "--lat", "37.8", "--lon", "-122.2"])
@@ -135,7 +135,7 @@ def test_alert_verify_respond_export_from_the_cli(database: Database, tmp_path: 
 
 def test_search_from_the_cli_needs_a_login_and_a_purpose(database: Database, tmp_path: Path
                                                          ) -> None:
-    # REQ Q1, Q2, L1 — a refused and an accepted search
+    # REQ Q1 REQ Q2 REQ L1 — a refused and an accepted search
     runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
                         "--lat", "37.8", "--lon", "-122.2"])
     reads = tmp_path / "reads.jsonl"

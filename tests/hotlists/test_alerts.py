@@ -83,7 +83,7 @@ def test_no_response_before_verification(
 def test_verified_alert_takes_a_documented_response_and_exports(
     database: Database, oakland: Policy, alert_id: uuid.UUID
 ) -> None:
-    # REQ A2, A3 — verification recorded, then member/justification/case/disposition/time
+    # REQ A2 REQ A3 — verification recorded, then member/justification/case/disposition/time
     with database.unit_of_work() as session:
         alert = verify_alert(session, alert_id=alert_id, check=CONFIRMED, actor="ofc")
         assert alert.status == "confirmed"

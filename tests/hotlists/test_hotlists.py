@@ -187,7 +187,7 @@ def test_manual_entries_alert_only_after_approval(
 def test_manual_entries_need_a_permitted_reason_and_a_record(
     database: Database, oakland: Policy, bolo: str, overrides: dict[str, Any], message: str
 ) -> None:
-    # REQ H1, H3 — BOLO reasons limited by policy
+    # REQ H1 REQ H3 — BOLO reasons limited by policy
     with pytest.raises(HotlistError, match=message):
         manual(database, oakland, **overrides)
 

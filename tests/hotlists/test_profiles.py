@@ -25,7 +25,7 @@ NCIC = (
 
 
 def test_clew_extract_reports_bad_lines_by_number_and_keeps_the_rest() -> None:
-    # REQ H1, H2 — CA DOJ stolen-vehicle extract
+    # REQ H1 REQ H2 — CA DOJ stolen-vehicle extract
     parsed = parse_clew(CLEW, table="svs")
     assert [(e.line, e.plate, e.state) for e in parsed.entries] == [
         (2, "ABC123", "CA"), (3, "XYZ999", "CA")]

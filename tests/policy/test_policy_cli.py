@@ -14,7 +14,7 @@ runner = CliRunner(env={"COLUMNS": "200"})
 
 
 def test_check_passes_a_policy_above_the_floor(write_policy: WritePolicy) -> None:
-    # REQ S1, L2: a valid agency file checks clean
+    # REQ S1 REQ L2: a valid agency file checks clean
     path = write_policy("oakland")
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 0, result.output
@@ -33,7 +33,7 @@ def test_check_passes_a_policy_above_the_floor(write_policy: WritePolicy) -> Non
 def test_check_exits_1_below_the_floor(
     write_policy: WritePolicy, changes: dict[str, str], key: str
 ) -> None:
-    # REQ L2, S1, S2, U11
+    # REQ L2 REQ S1 REQ S2 REQ U11
     path = write_policy(**changes)
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 1
@@ -71,7 +71,7 @@ def test_check_refuses_file_and_preset_together(write_policy: WritePolicy) -> No
 
 
 def test_show_lapd_prints_its_retention() -> None:
-    # REQ R1, R2: the effective policy is readable by an auditor
+    # REQ R1 REQ R2: the effective policy is readable by an auditor
     result = runner.invoke(app, ["show", "--preset", "lapd"])
     assert result.exit_code == 0, result.output
     assert "Los Angeles Police Department" in result.output

@@ -91,7 +91,7 @@ def test_immigration_enforcement_can_never_be_allowed() -> None:
 
 
 def test_dropping_sharing_safeguards_is_flagged() -> None:
-    # REQ S3, S7, S9
+    # REQ S3 REQ S7 REQ S9
     policy = amend(
         "sharing",
         require_reproductive_health_attestation=False,
@@ -124,7 +124,7 @@ def test_dropping_sharing_safeguards_is_flagged() -> None:
     ],
 )
 def test_security_looser_than_cjis_is_an_error(key: str, value: Any) -> None:
-    # REQ U11, X2: CJIS baseline may be tightened, never loosened
+    # REQ U11 REQ X2: CJIS baseline may be tightened, never loosened
     assert found(amend("security", **{key: value}), f"security.{key}")
 
 
@@ -149,7 +149,7 @@ def test_account_inactivity_past_cjis_is_a_warning_only() -> None:
 
 
 def test_purposes_and_refused_terms_are_required() -> None:
-    # REQ Q1, Q2: a search states a purpose; "investigation" alone is refused
+    # REQ Q1 REQ Q2: a search states a purpose; "investigation" alone is refused
     assert found(amend("search", permitted_purposes=[]), "search.permitted_purposes")
     assert found(amend("search", refused_bare_terms=[]), "search.refused_bare_terms")
 
@@ -166,7 +166,7 @@ def test_a_prohibited_use_cannot_be_a_purpose() -> None:
 
 
 def test_classifications_must_be_named_and_reviewed_yearly() -> None:
-    # REQ U3, U7
+    # REQ U3 REQ U7
     assert found(amend("users", authorized_classifications=[]), "users.authorized_classifications")
     assert found(
         amend("users", authorization_review_every="2 years"), "users.authorization_review_every"
@@ -185,7 +185,7 @@ def test_hot_list_sources_need_their_bounds() -> None:
 
 
 def test_hot_lists_imported_less_than_daily_is_flagged() -> None:
-    # REQ H2, H5
+    # REQ H2 REQ H5
     assert found(
         amend("hotlists", import_at_least_every="2 days"),
         "hotlists.import_at_least_every",

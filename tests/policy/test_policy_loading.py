@@ -137,7 +137,7 @@ def test_missing_audit_retention_is_refused(write_policy: WritePolicy) -> None:
 def test_load_checked_policy_refuses_a_policy_below_the_floor(
     write_policy: WritePolicy, changes: dict[str, str], key: str
 ) -> None:
-    # REQ L2, S1, S2, U11: the floor is enforced before the system runs under a policy
+    # REQ L2 REQ S1 REQ S2 REQ U11: the floor is enforced before the system runs under a policy
     path = write_policy(**changes)
     load_policy(path)  # valid as data...
     with pytest.raises(PolicyError) as caught:

@@ -25,7 +25,7 @@ def test_there_is_one_preset_per_seed_document() -> None:
 
 @pytest.mark.parametrize("name", sorted(SEED_PRESETS))
 def test_every_preset_loads_and_passes_the_floor(name: str) -> None:
-    # REQ S1, L2: no preset may sit below the SB 34 / CJIS floor
+    # REQ S1 REQ L2: no preset may sit below the SB 34 / CJIS floor
     findings = check_policy(load_preset(name))
     assert findings == []
 
@@ -52,7 +52,7 @@ def test_default_policy_is_the_doj_model_template() -> None:
 
 
 def test_lapd_logical_then_permanent_deletion() -> None:
-    # REQ R1, R2: logically deleted at 2 years, permanently deleted at 5 years 24 h 1 min
+    # REQ R1 REQ R2: logically deleted at 2 years, permanently deleted at 5 years 24 h 1 min
     retention = load_preset("lapd").retention
     assert retention.logical_delete_after == Duration(years=2)
     assert retention.delete_after == Duration(years=5, hours=24, minutes=1)
@@ -64,7 +64,7 @@ def test_lapd_logical_then_permanent_deletion() -> None:
 
 
 def test_lapd_access_records_holds_and_logically_deleted_access() -> None:
-    # REQ L2, R5, Q7: access records 5 years; holds re-verified every 2 years; listed offenses
+    # REQ L2 REQ R5 REQ Q7: access records 5 years; holds re-verified every 2 years; listed offenses
     policy = load_preset("lapd")
     assert policy.retention.audit_records_keep == Duration(years=5)
     assert policy.retention.audit_results_keep is None  # audit reports kept indefinitely
@@ -76,7 +76,7 @@ def test_lapd_access_records_holds_and_logically_deleted_access() -> None:
 
 
 def test_lapd_shares_only_under_agreement_and_suspends_misuse() -> None:
-    # REQ S7, U10, U8
+    # REQ S7 REQ U10 REQ U8
     policy = load_preset("lapd")
     assert policy.sharing.allowed_recipient_kinds == ("ca_law_enforcement",)
     assert policy.sharing.require_agreement_for_any_sharing
@@ -86,7 +86,7 @@ def test_lapd_shares_only_under_agreement_and_suspends_misuse() -> None:
 
 
 def test_oakland_thirty_days_hot_lists_and_purposes() -> None:
-    # REQ R1, H1, H2, H3, Q5, Q8, S2, S3: Oakland DGO I-12
+    # REQ R1 REQ H1 REQ H2 REQ H3 REQ Q5 REQ Q8 REQ S2 REQ S3: Oakland DGO I-12
     policy = load_preset("oakland")
     assert policy.retention.delete_after == Duration(days=30)
     assert set(policy.hotlists.allowed_sources) == {
@@ -128,7 +128,7 @@ def test_city_pd_keeps_one_year_minimum_and_purges_at_two() -> None:
 
 
 def test_doj_general_order_users_training_and_purpose() -> None:
-    # REQ U3, U4, U6, U7, Q2, L2: 000 section 429.4, 429.5, 429.8
+    # REQ U3 REQ U4 REQ U6 REQ U7 REQ Q2 REQ L2: 000 section 429.4, 429.5, 429.8
     policy = load_preset("ca-doj-general-order")
     assert policy.users.authorized_classifications == ("Special Agent", "Crime Analyst")
     assert policy.users.training_interval == Duration(years=2)
@@ -143,7 +143,8 @@ def test_doj_general_order_users_training_and_purpose() -> None:
 
 
 def test_doj_model_fills_template_blanks_within_its_suggestions() -> None:
-    # REQ R1, R7, H5: 003 429.9 suggests 60 days to 6 months; download and hot-list periods set
+    # REQ R1 REQ R7 REQ H5: 003 429.9 suggests 60 days to 6 months;
+    # download and hot-list periods set
     policy = load_preset("ca-doj-model")
     assert Duration(days=60).at_most(policy.retention.delete_after)
     assert policy.retention.delete_after.at_most(Duration(months=6))

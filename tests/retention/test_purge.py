@@ -56,7 +56,7 @@ def remaining(database: Database) -> set[str]:
 def test_past_period_reads_are_gone_except_held_and_hits(
     database: Database, policy: Policy, images: ImageStore, make_camera: CameraFactory
 ) -> None:
-    # REQ R1 (deleted when the period ends), R3 (holds), R4 (hold request recorded)
+    # REQ R1 REQ R3 REQ R4
     make_camera()
     with database.unit_of_work() as session:
         create_list(session, name="svs", source="SVS", actor="a", policy=policy, now=T0)
@@ -134,7 +134,7 @@ def test_logical_deletion_flags_reads_past_that_age(
 def test_holds_and_retention_from_the_cli(
     database: Database, policy: Policy, images: ImageStore, make_camera: CameraFactory
 ) -> None:
-    # REQ R3, R4 — hold request recorded (case, reason, contact) and approved; purge on demand
+    # REQ R3 REQ R4 — hold request recorded (case, reason, contact) and approved; purge on demand
     from typer.testing import CliRunner
 
     from alpr.cli import app

@@ -27,7 +27,7 @@ POLICY = BASE.model_copy(update={"retention": BASE.retention.model_copy(
 def test_images_are_encrypted_and_a_destroyed_day_key_shreds_every_copy(
     database: Database, images: ImageStore, make_camera: CameraFactory, tmp_path: Path
 ) -> None:
-    # REQ X1, R1 — images gone from the store and, by crypto-shredding, from every backup
+    # REQ X1 REQ R1 — images gone from the store and, by crypto-shredding, from every backup
     make_camera()
     picture = jpeg((200, 30, 30))
     day = (T0 - timedelta(hours=1)).date()

@@ -31,7 +31,7 @@ def purpose(**overrides: Any) -> PurposeIn:
     ],
 )
 def test_specific_purposes_pass(overrides: dict[str, Any]) -> None:
-    # REQ Q1, Q2, Q5
+    # REQ Q1 REQ Q2 REQ Q5
     checked = validate_purpose(purpose(**overrides), policy=POLICY)
     assert checked.category == CATEGORY.code
     assert checked.on_behalf_of == "Det. R. Ortiz #2231"  # REQ Q4
@@ -66,7 +66,7 @@ def test_specific_purposes_pass(overrides: dict[str, Any]) -> None:
 def test_vague_identifying_or_forbidden_purposes_are_refused(
     overrides: dict[str, Any], rule: str
 ) -> None:
-    # REQ Q2 (vague), Q3 (identifiers, CLETS), Q5 (category, standard), Q8 (prohibited uses)
+    # REQ Q2 REQ Q3 REQ Q5 REQ Q8
     with pytest.raises(PurposeRefused) as refused:
         validate_purpose(purpose(**overrides), policy=POLICY)
     assert refused.value.rule == rule

@@ -131,7 +131,7 @@ def test_every_search_is_audited_with_its_purpose(database: Database, reads: lis
 def test_logically_deleted_reads_need_a_system_administrator_and_an_approval(
     database: Database, reads: list[Generated]
 ) -> None:
-    # REQ Q7, R2
+    # REQ Q7 REQ R2
     target = next(g for g in reads if g.plate == "7ABC123")
     with database.unit_of_work() as session:
         session.execute(update(Read).where(Read.id == target.id).values(logically_deleted_at=NOW))
@@ -178,7 +178,7 @@ GOOD = {"category": POLICY.search.permitted_purposes[0].code, "case_number": "26
 def test_no_route_returns_reads_without_a_valid_purpose_and_an_audit_entry(
     searcher: TestClient, database: Database, reads: list[Generated]
 ) -> None:
-    # REQ Q1, L1 — search, read view and image view: refused without a purpose, audited with one
+    # REQ Q1 REQ L1 — search, read view and image view: refused without a purpose, audited with one
     read_id = reads[0].id
     routes = [("/api/v1/searches", {"query": {"plate": reads[0].plate}}),
               (f"/api/v1/reads/{read_id}/view", {}),

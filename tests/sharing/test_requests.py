@@ -66,7 +66,7 @@ REFUSALS = [
     pytest.param("Oakland PD", AgencyKind.CA_LAW_ENFORCEMENT,
                  {"involvement": "Out-of-state abortion investigation"}, "reproductive-health",
                  "reproductive health", id="reproductive-health"),
-    # REQ S2, S3 — the written attestations
+    # REQ S2 REQ S3 — the written attestations
     pytest.param("Oakland PD", AgencyKind.CA_LAW_ENFORCEMENT, {"attests_no_immigration": False},
                  "attestation-immigration", "attest", id="no-immigration-attestation"),
     pytest.param("Oakland PD", AgencyKind.CA_LAW_ENFORCEMENT,

@@ -66,7 +66,7 @@ def status_of(database: Database, username: str = "diaz") -> str:
 def test_accounts_start_pending_and_only_authorized_classifications(
     database: Database, policy: Policy
 ) -> None:
-    # REQ U1, U3
+    # REQ U1 REQ U3
     secret = make_user(database, policy, approve=False)
     assert status_of(database) == AccountStatus.PENDING
     assert attempt(database, policy, secret, T0).refused == "account is pending"
@@ -98,7 +98,7 @@ def test_no_access_without_training_and_retraining_falls_due(
 def test_unused_accounts_are_suspended_and_reactivation_needs_retraining(
     database: Database, policy: Policy
 ) -> None:
-    # REQ U6 (12 months unused), U4 (retraining after reactivation)
+    # REQ U6 REQ U4
     secret = make_user(database, policy)
     assert attempt(database, policy, secret, T0 + timedelta(minutes=1)).token
     later = policy.users.inactivity_suspension.after(T0) + timedelta(days=1)
@@ -164,7 +164,7 @@ def test_separation_deactivates_at_once_and_deletes_per_policy(
 def test_login_by_a_suspended_account_is_audited_and_reported(
     database: Database, policy: Policy
 ) -> None:
-    # REQ U9, U10 — misuse suspension for the policy's period, then reinstated (retraining)
+    # REQ U9 REQ U10 — misuse suspension for the policy's period, then reinstated (retraining)
     secret = make_user(database, policy)
     with database.unit_of_work() as session:
         service.suspend_for_misuse(session, username="diaz", reason="personal lookup",

@@ -56,7 +56,7 @@ def app_routes() -> list[APIRoute]:
 def test_every_route_refuses_the_unauthenticated_and_the_wrong_role(
     database: Database, app_routes: list[APIRoute]
 ) -> None:
-    # REQ C7, U2 — deny by default: unauthenticated → 401, a role without the permission → 403
+    # REQ C7 REQ U2 — deny by default: unauthenticated → 401, a role without the permission → 403
     app = create_app(policy=load_preset("oakland"))
     nobody = Principal(kind="user", id="nobody", organization="PD", permissions=frozenset())
     checked = 0
@@ -113,7 +113,7 @@ def client(database: Database) -> Iterator[TestClient]:
 
 
 def test_login_then_manage_accounts_then_logout(client: TestClient, database: Database) -> None:
-    # REQ U1, U11 — named users, MFA, every login audited
+    # REQ U1 REQ U11 — named users, MFA, every login audited
     secret = trained_admin(database)
     body = {"username": "admin", "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
             "banner_acknowledged": False}
