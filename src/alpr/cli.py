@@ -18,6 +18,7 @@ from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
 from alpr.reads.keys_cli import app as keys_app
 from alpr.recognition.cli import recognize as recognize_images
+from alpr.reports.cli import audits_app, reports_app
 from alpr.retention.cli import app as retention_app
 from alpr.retention.cli import holds_app
 from alpr.retention.evidence_cli import app as evidence_app
@@ -46,6 +47,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(shares_app, name="shares")
 app.add_typer(incidents_app, name="incidents")
+app.add_typer(audits_app, name="audits")
+app.add_typer(reports_app, name="reports")
 app.command("login")(login_command)
 app.command("search")(search_command)
 app.command("logout")(logout_command)

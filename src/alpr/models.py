@@ -1,7 +1,13 @@
 """Imports every domain's tables so Base.metadata knows them all (migrations, tests)."""
 
 from alpr.audit.models import AuditCheckpoint, AuditEntry
-from alpr.cameras.models import Camera
+from alpr.cameras.models import (
+    Camera,
+    Inspection,
+    MaskedReadCount,
+    PrivacyMask,
+    TroubleTicket,
+)
 from alpr.hotlists.models import (
     Alert,
     AlertResponse,
@@ -13,6 +19,7 @@ from alpr.hotlists.models import (
 )
 from alpr.jobs.models import JobState
 from alpr.reads.models import Read, ReadCorrection
+from alpr.reports.models import AnnualReport, Audit, AuditFinding, AuditSample
 from alpr.retention.models import Download, Hold, HoldRead
 from alpr.search.models import DeletedReadApproval
 from alpr.sharing.models import (
@@ -31,9 +38,13 @@ __all__ = [
     "Agreement",
     "Alert",
     "AlertResponse",
+    "AnnualReport",
     "ApiSession",
+    "Audit",
     "AuditCheckpoint",
     "AuditEntry",
+    "AuditFinding",
+    "AuditSample",
     "Camera",
     "DeletedReadApproval",
     "Device",
@@ -45,14 +56,18 @@ __all__ = [
     "HotListRevision",
     "Incident",
     "IncidentTask",
+    "Inspection",
     "JobState",
+    "MaskedReadCount",
     "Notification",
+    "PrivacyMask",
     "PublicRecordsRequest",
     "Read",
     "ReadCorrection",
     "Share",
     "ShareRequest",
     "TrainingRecord",
+    "TroubleTicket",
     "User",
     "Webhook",
     "WebhookDelivery",

@@ -22,6 +22,10 @@ runner = CliRunner()
 
 
 def test_cameras_add_list_disable(database: Database) -> None:
+    # REQ C7 — only administrators change configuration, as named users
+    refused = runner.invoke(app, ["cameras", "list"])
+    assert refused.exit_code == 1 and "log in first" in refused.output
+    cli_login(database)
     added = runner.invoke(app, ["cameras", "add", "car-3", "--name", "Car 3",
                                 "--agency", "Test PD", "--kind", "mobile"])
     assert added.exit_code == 0, added.output
@@ -39,6 +43,7 @@ def test_cameras_add_list_disable(database: Database) -> None:
 def test_import_reports_each_line_and_keeps_the_good_ones(
     database: Database, tmp_path: Path
 ) -> None:
+    cli_login(database)
     runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
                         "--lat", "37.8", "--lon", "-122.2"])
     (tmp_path / "p.jpg").write_bytes(jpeg())
@@ -60,11 +65,12 @@ def test_import_reports_each_line_and_keeps_the_good_ones(
 
 
 def test_audit_verify_reports_an_intact_chain(database: Database) -> None:
+    cli_login(database)
     runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
                         "--lat", "37.8", "--lon", "-122.2"])
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 0, result.output
-    assert "audit chain intact: 1 entries verified" in result.output
+    assert "audit chain intact" in result.output and "entries verified" in result.output
 
 
 def test_demo_runs_the_main_job(database: Database) -> None:
@@ -136,6 +142,7 @@ def test_alert_verify_respond_export_from_the_cli(database: Database, tmp_path: 
 def test_search_from_the_cli_needs_a_login_and_a_purpose(database: Database, tmp_path: Path
                                                          ) -> None:
     # REQ Q1 REQ Q2 REQ L1 — a refused and an accepted search
+    cli_login(database)
     runner.invoke(app, ["cameras", "add", "cam-1", "--name", "C", "--agency", "PD",
                         "--lat", "37.8", "--lon", "-122.2"])
     reads = tmp_path / "reads.jsonl"
@@ -145,8 +152,9 @@ def test_search_from_the_cli_needs_a_login_and_a_purpose(database: Database, tmp
     runner.invoke(app, ["reads", "import", str(reads)])
     args = ["search", "--plate", "7ABC*", "--purpose", default_policy().search
             .permitted_purposes[0].code, "--on-behalf-of", "Det. Ortiz", "--attest"]
+    runner.invoke(app, ["logout"])
     assert "log in first" in runner.invoke(app, args).output
-    cli_login(database)
+    cli_login(database, username="analyst")
     vague = runner.invoke(app, [*args, "--case", "investigation"])
     assert vague.exit_code == 1 and "rule: specific" in vague.output
     found = runner.invoke(app, [*args, "--case", "26-004512"])

@@ -87,8 +87,10 @@ def test_patrol_users_see_alerts_but_cannot_change_data(app_routes: list[APIRout
     allowed = {(m, r.path) for r in app_routes for m in (r.methods or set()) if guards(r) & patrol}
     assert ("GET", "/api/v1/alerts/stream") in allowed
     writes = {(m, path) for m, path in allowed if m != "GET"}
+    # ... but they record their unit's start-of-shift inspection (REQ C6, 001 .25).
     assert writes <= {("POST", "/api/v1/alerts/{alert_id}/verify"),
-                      ("POST", "/api/v1/alerts/{alert_id}/responses")}
+                      ("POST", "/api/v1/alerts/{alert_id}/responses"),
+                      ("POST", "/api/v1/cameras/{camera_id}/inspections")}
 
 
 def trained_admin(database: Database) -> str:

@@ -22,6 +22,8 @@ from alpr.hotlists.views import router as hotlists_router
 from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import image_store
 from alpr.reads.views import router as reads_router
+from alpr.reports.transparency import router as transparency_router
+from alpr.reports.views import router as audits_router
 from alpr.search.views import router as search_router
 from alpr.sharing.views import router as sharing_router
 from alpr.users.views import auth_router
@@ -38,6 +40,8 @@ ROUTERS = (
     search_router,
     audit_router,
     sharing_router,
+    audits_router,
+    transparency_router,
 )
 
 

@@ -9,6 +9,12 @@ class AuditEvent(StrEnum):
     CAMERA_REGISTER = "camera:register"
     CAMERA_DISABLE = "camera:disable"
     CAMERA_KEY_ROTATE = "camera:key:rotate"
+    CAMERA_UPDATE = "camera:update"
+    CAMERA_MASK_CHANGE = "camera:mask:change"
+    CAMERA_SILENT = "camera:silent"
+    CAMERA_TICKET_OPEN = "camera:ticket:open"
+    CAMERA_TICKET_CLOSE = "camera:ticket:close"
+    CAMERA_INSPECTION = "camera:inspection"
     READ_INGEST_REJECTED = "read:ingest:rejected"
     READ_IMPORT = "read:import"
     READ_CAPTURE = "read:capture"
@@ -76,6 +82,13 @@ class AuditEvent(StrEnum):
     PUBLIC_RECORDS_EXPORT = "public-records:export"
     INCIDENT_RECORD = "incident:record"
     INCIDENT_NOTIFY = "incident:notify"
+    AUDITS_RUN = "audits:run"
+    AUDITS_VIEW = "audits:view"
+    AUDITS_REVIEW = "audits:review"
+    AUDITS_APPROVE = "audits:approve"
+    AUDITS_PUBLISH = "audits:publish"
+    AUDITS_RETENTION = "audits:retention"
+    REPORT_ANNUAL = "report:annual"
 
 
 class Outcome(StrEnum):

@@ -11,8 +11,9 @@ from rich.table import Table
 from alpr.cameras import service
 from alpr.cameras.models import CameraKind
 from alpr.cameras.schemas import CameraIn
-from alpr.console import cli_actor, console, fail
+from alpr.console import acting_as, console, fail
 from alpr.db.session import unit_of_work
+from alpr.users.permissions import Permission
 
 app = typer.Typer(help="The camera registry.", no_args_is_help=True)
 
@@ -28,12 +29,13 @@ def add(
     heading: Annotated[float | None, typer.Option(help="Direction faced, degrees")] = None,
 ) -> None:
     """Register a camera and print its API key (shown this once only)."""
+    actor = acting_as(Permission.CAMERAS_MANAGE)
     try:
         camera = CameraIn(
             id=camera_id, name=name, kind=kind, agency=agency, lat=lat, lon=lon, heading=heading
         )
         with unit_of_work() as session:
-            row, key = service.register_camera(session, camera=camera, actor=cli_actor())
+            row, key = service.register_camera(session, camera=camera, actor=actor)
     except (ValidationError, service.CameraError) as error:
         raise fail(str(error)) from error
     console.print(f"camera [bold]{row.id}[/] registered ({row.kind}, {row.agency})")
@@ -43,6 +45,7 @@ def add(
 @app.command("list")
 def list_command() -> None:
     """List registered cameras."""
+    acting_as(Permission.CAMERAS_MANAGE)
     with unit_of_work() as session:
         cameras = service.list_cameras(session)
     table = Table("id", "name", "kind", "agency", "location", "active")
@@ -59,9 +62,12 @@ def disable(
     reason: Annotated[str, typer.Option(help="Why (kept in the audit log)")],
 ) -> None:
     """Disable a camera: its key stops working and its reads are refused."""
+    actor = acting_as(Permission.CAMERAS_MANAGE)
     try:
         with unit_of_work() as session:
-            service.disable_camera(session, camera_id=camera_id, actor=cli_actor(), reason=reason)
+            service.disable_camera(session, camera_id=camera_id, actor=actor, reason=reason)
     except service.CameraError as error:
         raise fail(str(error)) from error
     console.print(f"camera [bold]{camera_id}[/] disabled")
+
+import alpr.cameras.health_cli  # noqa: E402, F401  (its commands join this app)

@@ -1,11 +1,22 @@
-"""The cameras table."""
+"""The cameras table, and what hangs off it: masks, masked counts, tickets, inspections."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Float, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alpr.db.base import Base, UtcDateTime
@@ -22,6 +33,10 @@ class Camera(Base):
         CheckConstraint("kind IN ('fixed', 'mobile')", name="kind"),
         CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat"),
         CheckConstraint("lon IS NULL OR (lon >= -180 AND lon <= 180)", name="lon"),
+        CheckConstraint(
+            "field_of_view IS NULL OR (field_of_view > 0 AND field_of_view <= 360)",
+            name="field_of_view",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -36,3 +51,97 @@ class Camera(Base):
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    field_of_view: Mapped[float | None] = mapped_column(Float)  # degrees
+    vehicle: Mapped[str | None] = mapped_column(String(64))  # a mobile unit's patrol car
+    # JSON list of usernames who may administer this camera; NULL: any System Administrator.
+    administrators: Mapped[str | None] = mapped_column(Text)
+    # Silent (REQ C6) after this long without a heartbeat or a read; NULL: the default.
+    silent_after_s: Mapped[int | None] = mapped_column(Integer)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_heartbeat: Mapped[str | None] = mapped_column(Text)  # JSON: the metrics it sent
+    last_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MaskKind(StrEnum):
+    IMAGE = "image"  # a polygon in image coordinates (pixels) of one camera
+    GEO = "geo"  # a polygon of [lat, lon] points: an exclusion zone for mobile units
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PrivacyMask(Base):
+    """One version of a privacy mask or exclusion zone (REQ C4).
+
+    A change never edits a row: it supersedes the current version (`superseded_at`) and
+    adds the next one, so every version that was ever in force is kept. `camera_id` is
+    NULL for an agency-wide exclusion zone.
+    """
+
+    __tablename__ = "camera_masks"
+    __table_args__ = (
+        CheckConstraint("kind IN ('image', 'geo')", name="kind"),
+        UniqueConstraint("name", "version", name="name_version"),
+        Index("ix_camera_masks_current", "camera_id", "superseded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))
+    camera_id: Mapped[str | None] = mapped_column(ForeignKey("cameras.id"))
+    agency: Mapped[str] = mapped_column(String(200))
+    polygon: Mapped[str | None] = mapped_column(Text)  # JSON; NULL: the mask was removed
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MaskedReadCount(Base):
+    """How many reads a camera's masks dropped on a day: counted, never stored (REQ C4)."""
+
+    __tablename__ = "camera_masked_counts"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class TroubleTicket(Base):
+    """An inoperable or silent unit, open until someone records the repair (REQ C6)."""
+
+    __tablename__ = "camera_tickets"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("ix_camera_tickets_camera_status", "camera_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8))
+    opened_by: Mapped[str] = mapped_column(String(128))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class Inspection(Base):
+    """A start-of-shift inspection of a unit (REQ C6, 001 §2.455.25)."""
+
+    __tablename__ = "camera_inspections"
+    __table_args__ = (Index("ix_camera_inspections_camera_time", "camera_id", "inspected_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    inspected_by: Mapped[str] = mapped_column(String(128))
+    inspected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    checklist: Mapped[str] = mapped_column(Text)  # JSON: {item: true/false}
+    ok: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("camera_tickets.id"))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alpr.cameras.models import CameraKind
 
@@ -21,6 +22,12 @@ class CameraIn(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     heading: float | None = Field(default=None, ge=0, lt=360)
+    field_of_view: float | None = Field(default=None, gt=0, le=360, description="Degrees")
+    vehicle: str | None = Field(default=None, max_length=64, description="Mobile units only")
+    administrators: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="Usernames who may change it; empty: any System Administrator",
+    )
 
 
 class CameraOut(BaseModel):
@@ -33,9 +40,20 @@ class CameraOut(BaseModel):
     lat: float | None
     lon: float | None
     heading: float | None
+    field_of_view: float | None
+    vehicle: str | None
+    administrators: list[str]
+    silent_after_s: int | None
     active: bool
     created_at: datetime
     disabled_at: datetime | None
+    last_heartbeat_at: datetime | None
+    last_read_at: datetime | None
+
+    @field_validator("administrators", mode="before")
+    @classmethod
+    def _decode(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else (value or [])
 
 
 class CameraIssued(CameraOut):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime
 
@@ -41,10 +42,15 @@ def register_camera(
         raise CameraError("a fixed camera needs its location (lat and lon)")
     if (camera.lat is None) != (camera.lon is None):
         raise CameraError("give both lat and lon, or neither")
+    if camera.vehicle and camera.kind is not CameraKind.MOBILE:
+        raise CameraError("only a mobile unit has an assigned vehicle")
     now = now or utcnow()
     key = new_api_key()
+    fields = camera.model_dump(mode="json")
+    admins = sorted(set(fields.pop("administrators")))
     row = Camera(
-        **camera.model_dump(mode="json"),
+        **fields,
+        administrators=json.dumps(admins) if admins else None,
         active=True,
         api_key_hash=hash_api_key(key),
         created_at=now,

@@ -48,3 +48,5 @@ def disable_camera(camera_id: str, body: DisableRequest, principal: Manager) -> 
             return CameraOut.model_validate(row)
     except service.CameraError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+
+import alpr.cameras.views_health  # noqa: E402, F401  (its routes join this router)

@@ -1,7 +1,9 @@
 """Capture → recognize → track → ingest: a camera source becomes stored reads.
 
 One read per vehicle pass (the tracker votes the frames), with the plate crop and the
-frame it was best seen in as images. Reads go through the same `ingest` as HTTP, in small
+frame it was best seen in as images. Plates whose box centre lies inside one of the
+camera's image masks (REQ C4) are dropped before tracking: their passes are only counted.
+Reads go through the same `ingest` as HTTP, in small
 batches (one transaction each), so a long video or a live stream stores as it goes.
 """
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
+from alpr.cameras.masks import CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
 from alpr.capture.sources import CaptureError, Frame, SourceKind, open_source, redact, source_kind
 from alpr.db.session import unit_of_work
@@ -61,6 +64,7 @@ class CaptureSummary:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    masked: int = 0  # passes inside a privacy mask: counted, never stored (REQ C4)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # unreadable files (skipped)
     reads: list[PassRead] = field(default_factory=list)
@@ -113,7 +117,9 @@ def run_capture(
     each frame is a separate photo (default: a folder or image is, a video or stream is not).
     `progress` is called with the number of frames done.
     """
-    check_camera(camera_id, lat=lat, lon=lon)
+    camera = check_camera(camera_id, lat=lat, lon=lon)
+    with unit_of_work() as session:
+        masks = masks_for(session, camera)
     name = redact(source_spec)
     summary = CaptureSummary(source=name, camera_id=camera_id)
     if stills is None:
@@ -130,6 +136,7 @@ def run_capture(
             on_error=lambda error: summary.errors.append(str(error)),
         )
     tracker = PlateTracker(min_frames=min_frames, stills=stills)
+    hidden = PlateTracker(min_frames=min_frames, stills=stills)  # masked plates: counted only
     position = {"lat": lat, "lon": lon, "heading": heading}
     pending: list[Pass] = []
     pending_since = 0.0
@@ -150,7 +157,9 @@ def run_capture(
 
     try:
         for frame in frames:
-            closed = tracker.update(frame, recognizer.recognize(frame.image))
+            shown, masked = split_masked(recognizer.recognize(frame.image), masks)
+            closed = tracker.update(frame, shown)
+            _count_masked(hidden.update(frame, masked), summary)
             summary.frames += 1
             if closed and not pending:
                 pending_since = time.monotonic()
@@ -164,10 +173,34 @@ def run_capture(
         # Also when a stream is lost or stopped (Ctrl-C): the vehicles seen so far are kept.
         pending.extend(tracker.flush())
         store()
+        _count_masked(hidden.flush(), summary)
         summary.dropped = tracker.dropped
         summary.seconds = time.monotonic() - started
         _audit(summary, actor)
     return summary
+
+
+def split_masked(
+    results: list[PlateResult], masks: CameraMasks
+) -> tuple[list[PlateResult], list[PlateResult]]:
+    """The results outside the camera's image masks, and those inside (box centre)."""
+    if not masks.image:
+        return results, []
+    shown: list[PlateResult] = []
+    masked: list[PlateResult] = []
+    for result in results:
+        box = result.box
+        (masked if masks.hides_box((box.x, box.y, box.w, box.h)) else shown).append(result)
+    return shown, masked
+
+
+def _count_masked(passes: list[Pass], summary: CaptureSummary) -> None:
+    if not passes:
+        return
+    summary.masked += len(passes)
+    with unit_of_work() as session:
+        for one in passes:
+            count_masked(session, summary.camera_id, one.first_seen.date())
 
 
 def _store(
@@ -193,6 +226,7 @@ def _store(
     summary.accepted += report.accepted
     summary.duplicates += report.duplicates
     summary.rejected += report.rejected
+    summary.masked += report.masked
     for result in report.results:
         one = passes[result.index]
         summary.reads.append(
@@ -218,6 +252,8 @@ def pass_to_item(one: Pass, camera_id: str, position: dict[str, float | None]) -
         "camera_id": camera_id,
         # Other readings the tracker saw, for confusion-aware hot-list matching.
         "candidates": [text for text, _ in one.candidates[1:4] if text != one.plate],
+        # Ingest checks it against the camera's image masks too (they may have changed).
+        "plate_box": [one.best_box.x, one.best_box.y, one.best_box.w, one.best_box.h],
         "plate_image": "plate.jpg",
         "vehicle_image": "vehicle.jpg",
         **{key: value for key, value in position.items() if value is not None},
@@ -269,5 +305,6 @@ def _audit(summary: CaptureSummary, actor: str) -> None:
                 "accepted": summary.accepted,
                 "duplicates": summary.duplicates,
                 "rejected": summary.rejected,
+                "masked": summary.masked,
             },
         )

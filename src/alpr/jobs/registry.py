@@ -57,7 +57,9 @@ def register(job: Job) -> Job:
 def load_all() -> dict[str, Job]:
     """Import the domains' job modules so they register themselves."""
     import alpr.audit.jobs
+    import alpr.cameras.jobs
     import alpr.hotlists.jobs
+    import alpr.reports.jobs
     import alpr.retention.jobs
     import alpr.users.jobs  # noqa: F401
 

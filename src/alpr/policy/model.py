@@ -174,6 +174,22 @@ class SecuritySection(BaseModel):
     require_registered_devices: bool = False
 
 
+class AuditSection(BaseModel):
+    """Periodic audits (REQ L3, L6): schedule, sample statistics and the automatic rules."""
+
+    model_config = _CONFIG
+
+    every: Duration = Duration(months=1)  # a periodic audit of the searches since the last
+    confidence: float = 0.95  # the sample lets the auditor state this confidence ...
+    margin: float = 0.05  # ... that the share of bad searches is within this margin
+    usual_hours_start: int = 6  # searches outside [start, end) local time are flagged
+    usual_hours_end: int = 22
+    timezone: Text = "America/Los_Angeles"
+    max_searches_per_day: int = 50  # more searches by one user in one day are flagged
+    min_reference_length: int = 4  # a case number shorter than this is flagged as weak
+    read_accuracy_sample: int = 50  # reads an operator confirms against their images (L6)
+
+
 class Policy(BaseModel):
     model_config = _CONFIG
 
@@ -184,6 +200,7 @@ class Policy(BaseModel):
     search: SearchSection
     sharing: SharingSection
     security: SecuritySection = SecuritySection()
+    audits: AuditSection = AuditSection()
 
     def purpose(self, code: str) -> PermittedPurpose | None:
         """The permitted purpose with this code, or None when the policy does not permit it."""

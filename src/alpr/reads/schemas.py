@@ -36,6 +36,10 @@ class ReadIn(BaseModel):
         description="Other readings the recognizer found plausible, best first;"
         " hot lists are also matched against them (confusion-aware)",
     )
+    plate_box: list[float] | None = Field(
+        default=None, min_length=4, max_length=4,
+        description="The plate's [x, y, w, h] in image pixels; checked against image masks",
+    )
     plate_image: str | None = None
     vehicle_image: str | None = None
     vehicle_color: str | None = Field(default=None, max_length=40)
@@ -47,6 +51,8 @@ class ItemStatus(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+    # Inside a privacy mask or exclusion zone (REQ C4): dropped before storage, only counted.
+    MASKED = "masked"
 
 
 class ItemResult(BaseModel):
@@ -60,5 +66,6 @@ class IngestReport(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
+    masked: int = Field(default=0, description="Dropped by privacy masks: counted, not stored")
     results: list[ItemResult]
     alerts: list[AlertOut] = Field(default_factory=list, description="Hot-list hits raised")

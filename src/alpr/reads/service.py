@@ -2,7 +2,9 @@
 
 It validates each item on its own (a bad item never drops the good ones), stores the
 accepted reads idempotently by their source UUID, and answers per item: accepted,
-duplicate, or rejected with the reason. Rejections are audited in the same transaction.
+duplicate, rejected with the reason, or masked. Rejections are audited in the same
+transaction. A read inside a camera's privacy mask or an exclusion zone (REQ C4) is
+dropped here, before anything (row or image) is stored, and only counted per camera and day.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
+from alpr.cameras.masks import MASKED_REASON, CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
 from alpr.db.base import utcnow
 from alpr.hotlists.alerts import raise_alerts
@@ -70,6 +73,10 @@ class _RejectedError(Exception):
     """Internal: the reason one item is refused."""
 
 
+class _MaskedError(Exception):
+    """Internal: the item lies inside a privacy mask; args: (camera id, capture day)."""
+
+
 @dataclass
 class _Batch:
     """What the checks need to know once per batch, not once per item."""
@@ -80,6 +87,7 @@ class _Batch:
     now: datetime
     max_skew: timedelta
     cameras: dict[str, Camera | None] = field(default_factory=dict)
+    masks: dict[str, CameraMasks] = field(default_factory=dict)
     oldest: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +98,11 @@ class _Batch:
         if camera_id not in self.cameras:
             self.cameras[camera_id] = self.session.get(Camera, camera_id)
         return self.cameras[camera_id]
+
+    def masks_of(self, camera: Camera) -> CameraMasks:
+        if camera.id not in self.masks:
+            self.masks[camera.id] = masks_for(self.session, camera)
+        return self.masks[camera.id]
 
 
 def ingest(
@@ -118,6 +131,13 @@ def ingest(
                 index=index, id=read_id, status=ItemStatus.REJECTED, reason=str(why)
             )
             continue
+        except _MaskedError as masked:
+            camera_id, day = masked.args
+            count_masked(session, camera_id, day)
+            results[index] = ItemResult(
+                index=index, id=read_id, status=ItemStatus.MASKED, reason=MASKED_REASON
+            )
+            continue
         if row["id"] in candidates:
             results[index] = ItemResult(index=index, id=read_id, status=ItemStatus.DUPLICATE)
             continue
@@ -138,6 +158,7 @@ def ingest(
     for candidate_id, (index, _, _) in candidates.items():
         status = ItemStatus.ACCEPTED if candidate_id in inserted else ItemStatus.DUPLICATE
         results[index] = ItemResult(index=index, id=str(candidate_id), status=status)
+    _note_reads(batch, [row for row in fresh if row["id"] in inserted])
 
     report = _report([result for result in results if result is not None])
     report.alerts = [AlertOut.model_validate(alert) for alert in alerts]
@@ -170,6 +191,12 @@ def _check(
     captured_at = read.captured_at.astimezone(UTC)
     _check_time(batch, captured_at)
     lat, lon = _location(read, camera)
+    masks = batch.masks_of(camera)
+    if masks and (
+        masks.hides_location(lat, lon)
+        or (read.plate_box is not None and masks.hides_box(read.plate_box))
+    ):
+        raise _MaskedError(camera.id, captured_at.date())
     image_digests, image_data = _check_images(read, item.images)
 
     row: dict[str, Any] = {
@@ -269,6 +296,14 @@ def _check_images(
     return digests, data
 
 
+def _note_reads(batch: _Batch, rows: list[dict[str, Any]]) -> None:
+    """Remember each camera's newest read: a camera that reads is not silent (REQ C6)."""
+    for camera_id in {row["camera_id"] for row in rows}:
+        camera = batch.camera_named(camera_id)
+        if camera is not None:
+            camera.last_read_at = batch.now
+
+
 def _report(results: list[ItemResult]) -> IngestReport:
     counts = {status: 0 for status in ItemStatus}
     for result in results:
@@ -277,6 +312,7 @@ def _report(results: list[ItemResult]) -> IngestReport:
         accepted=counts[ItemStatus.ACCEPTED],
         duplicates=counts[ItemStatus.DUPLICATE],
         rejected=counts[ItemStatus.REJECTED],
+        masked=counts[ItemStatus.MASKED],
         results=results,
     )
 

@@ -18,8 +18,11 @@ class Permission(StrEnum):
     HOTLIST_IMPORT = "hotlist:import"
     HOTLIST_SNAPSHOT = "hotlist:snapshot"
     CAMERAS_MANAGE = "cameras:manage"
+    CAMERAS_INSPECT = "cameras:inspect"  # record a unit's start-of-shift inspection
+    CAMERAS_HEARTBEAT = "cameras:heartbeat"  # a camera reporting that it is alive
     USERS_MANAGE = "users:manage"
     AUDIT_VIEW = "audit:view"
+    AUDITS_APPROVE = "audits:approve"  # approve and publish audit results (REQ L4, L5)
     RETENTION_MANAGE = "retention:manage"
     SHARING_MANAGE = "sharing:manage"
     CONFIG_MANAGE = "config:manage"
@@ -40,6 +43,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SYSTEM_ADMINISTRATOR: frozenset(
         {
             Permission.CAMERAS_MANAGE,
+            Permission.CAMERAS_INSPECT,
             Permission.USERS_MANAGE,
             Permission.CONFIG_MANAGE,
             Permission.READS_SEARCH,
@@ -61,16 +65,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ALERTS_RECEIVE,
             Permission.ALERTS_EXPORT,
             Permission.AUDIT_VIEW,
+            Permission.AUDITS_APPROVE,  # the ALPR Administrator approves audits (REQ L4)
         }
     ),
     Role.DATA_USER: frozenset(
         {Permission.READS_SEARCH, Permission.HOTLIST_ENTER, Permission.ALERTS_RECEIVE}
     ),
     # Patrol users receive alerts and cannot add, change or delete data (REQ U2).
-    Role.PATROL: frozenset({Permission.ALERTS_RECEIVE}),
+    # ... but they record the start-of-shift inspection of their unit (REQ C6, 001 .25).
+    Role.PATROL: frozenset({Permission.ALERTS_RECEIVE, Permission.CAMERAS_INSPECT}),
     Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.ALERTS_EXPORT}),
     # Patrol units are cameras too: they send reads and take hot-list snapshots (REQ C5).
-    Role.CAMERA: frozenset({Permission.READS_INGEST, Permission.HOTLIST_SNAPSHOT}),
+    Role.CAMERA: frozenset(
+        {Permission.READS_INGEST, Permission.HOTLIST_SNAPSHOT, Permission.CAMERAS_HEARTBEAT}
+    ),
 }
 
 

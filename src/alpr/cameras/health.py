@@ -1,0 +1,177 @@
+"""Camera health (REQ C6): heartbeats, silent cameras, trouble tickets, shift inspections.
+
+A camera is *silent* when neither a heartbeat nor a read arrived for its `silent_after_s`
+(default 15 minutes). The check opens one trouble ticket per silent camera (never a second
+while one is open); a heartbeat or read after that does not close it: a person records the
+repair, with its resolution.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import record
+from alpr.cameras.models import Camera, Inspection, TicketStatus, TroubleTicket
+from alpr.cameras.service import CameraError, get_camera
+from alpr.db.base import utcnow
+
+DEFAULT_SILENT_AFTER = timedelta(minutes=15)
+SILENT = "silent"
+INSPECTION_FAILED = "inspection"
+CHECK_ACTOR = "system:heartbeat-check"
+# The start-of-shift checklist (001 §2.455.25); every item must be true for an ok inspection.
+CHECKLIST = ("camera_clean_and_aimed", "hot_list_current", "test_read_ok")
+
+
+def heartbeat(
+    session: Session, *, camera: Camera, metrics: Mapping[str, Any], now: datetime | None = None
+) -> Camera:
+    """Record that a camera is alive, with what it reports (frames/s, disk, ...). Not audited:
+    one a minute per camera would drown the log; the last one is kept on the camera."""
+    camera.last_heartbeat_at = now or utcnow()
+    camera.last_heartbeat = json.dumps(dict(metrics), default=str)
+    session.flush()
+    return camera
+
+
+def last_seen(camera: Camera) -> datetime | None:
+    seen = [t for t in (camera.last_heartbeat_at, camera.last_read_at) if t is not None]
+    return max(seen) if seen else None
+
+
+def silent_after(camera: Camera) -> timedelta:
+    if camera.silent_after_s:
+        return timedelta(seconds=camera.silent_after_s)
+    return DEFAULT_SILENT_AFTER
+
+
+def is_silent(camera: Camera, now: datetime) -> bool:
+    # A camera never heard from counts from its registration.
+    since = last_seen(camera) or camera.created_at
+    return now - since > silent_after(camera)
+
+
+def open_ticket(
+    session: Session, *, camera: Camera, kind: str, description: str, actor: str,
+    now: datetime | None = None,
+) -> TroubleTicket:
+    now = now or utcnow()
+    ticket = TroubleTicket(camera_id=camera.id, kind=kind, description=description,
+                           status=TicketStatus.OPEN.value, opened_by=actor, opened_at=now)
+    session.add(ticket)
+    session.flush()
+    record(session, event=AuditEvent.CAMERA_TICKET_OPEN, actor=actor, now=now,
+           organization=camera.agency,
+           details={"ticket": ticket.id, "camera_id": camera.id, "kind": kind,
+                    "description": description})
+    return ticket
+
+
+def open_tickets(session: Session, camera_id: str | None = None,
+                 kind: str | None = None) -> list[TroubleTicket]:
+    query = select(TroubleTicket).where(TroubleTicket.status == TicketStatus.OPEN.value)
+    if camera_id is not None:
+        query = query.where(TroubleTicket.camera_id == camera_id)
+    if kind is not None:
+        query = query.where(TroubleTicket.kind == kind)
+    return list(session.scalars(query.order_by(TroubleTicket.id)))
+
+
+def list_tickets(session: Session, *, include_closed: bool = False) -> list[TroubleTicket]:
+    query = select(TroubleTicket).order_by(TroubleTicket.id)
+    if not include_closed:
+        query = query.where(TroubleTicket.status == TicketStatus.OPEN.value)
+    return list(session.scalars(query))
+
+
+def close_ticket(
+    session: Session, *, ticket_id: int, resolution: str, actor: str,
+    now: datetime | None = None,
+) -> TroubleTicket:
+    ticket = session.get(TroubleTicket, ticket_id)
+    if ticket is None:
+        raise CameraError(f"no ticket {ticket_id}")
+    if ticket.status != TicketStatus.OPEN.value:
+        raise CameraError(f"ticket {ticket_id} is already closed")
+    if len(resolution.strip()) < 3:
+        raise CameraError("say how it was resolved")
+    now = now or utcnow()
+    ticket.status = TicketStatus.CLOSED.value
+    ticket.closed_by, ticket.closed_at, ticket.resolution = actor, now, resolution.strip()
+    session.flush()
+    camera = get_camera(session, ticket.camera_id)
+    record(session, event=AuditEvent.CAMERA_TICKET_CLOSE, actor=actor, now=now,
+           organization=camera.agency,
+           details={"ticket": ticket.id, "camera_id": ticket.camera_id,
+                    "resolution": ticket.resolution})
+    return ticket
+
+
+def check_silent(session: Session, *, now: datetime | None = None,
+                 actor: str = CHECK_ACTOR) -> list[TroubleTicket]:
+    """Open a ticket for each active camera gone silent that has no open silent ticket yet."""
+    now = now or utcnow()
+    opened: list[TroubleTicket] = []
+    already = {t.camera_id for t in open_tickets(session, kind=SILENT)}
+    for camera in session.scalars(select(Camera).where(Camera.active.is_(True))):
+        if camera.id in already or not is_silent(camera, now):
+            continue
+        seen = last_seen(camera)
+        description = (
+            f"no heartbeat or read since {seen.isoformat()}" if seen else "never heard from"
+        ) + f" (expected within {int(silent_after(camera).total_seconds() // 60)} min)"
+        record(session, event=AuditEvent.CAMERA_SILENT, actor=actor, outcome=Outcome.FAILURE,
+               organization=camera.agency, now=now,
+               details={"camera_id": camera.id, "last_seen": seen.isoformat() if seen else None})
+        opened.append(open_ticket(session, camera=camera, kind=SILENT, description=description,
+                                  actor=actor, now=now))
+    return opened
+
+
+def record_inspection(
+    session: Session, *, camera_id: str, checklist: Mapping[str, bool], actor: str,
+    notes: str | None = None, now: datetime | None = None,
+) -> Inspection:
+    """A start-of-shift inspection; a failed item opens a trouble ticket."""
+    missing = [item for item in CHECKLIST if item not in checklist]
+    if missing:
+        raise CameraError(f"checklist incomplete: {', '.join(missing)}")
+    camera = get_camera(session, camera_id)
+    if not camera.active:
+        raise CameraError(f"camera {camera_id!r} is disabled")
+    now = now or utcnow()
+    failed = [item for item, ok in checklist.items() if not ok]
+    ticket = None
+    if failed:
+        ticket = open_ticket(session, camera=camera, kind=INSPECTION_FAILED, actor=actor, now=now,
+                             description=f"start-of-shift inspection failed: {', '.join(failed)}"
+                             + (f" ({notes})" if notes else ""))
+    inspection = Inspection(camera_id=camera_id, inspected_by=actor, inspected_at=now,
+                            checklist=json.dumps(dict(checklist)), ok=not failed, notes=notes,
+                            ticket_id=ticket.id if ticket else None)
+    session.add(inspection)
+    session.flush()
+    record(session, event=AuditEvent.CAMERA_INSPECTION, actor=actor, now=now,
+           organization=camera.agency,
+           details={"inspection": inspection.id, "camera_id": camera_id, "ok": inspection.ok,
+                    "failed": failed, "vehicle": camera.vehicle})
+    return inspection
+
+
+def inspections(session: Session, camera_id: str | None = None) -> list[Inspection]:
+    query = select(Inspection).order_by(Inspection.inspected_at)
+    if camera_id is not None:
+        query = query.where(Inspection.camera_id == camera_id)
+    return list(session.scalars(query))
+
+
+def last_inspection(session: Session, camera_id: str) -> Inspection | None:
+    return session.scalar(select(Inspection).where(Inspection.camera_id == camera_id)
+                          .order_by(Inspection.inspected_at.desc()).limit(1))
