@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import typer
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
+    from alpr.policy import Policy
     from alpr.users.permissions import Permission
 
 console = Console()
@@ -41,3 +43,23 @@ def acting_as(permission: Permission) -> str:
         return current_user(permission)
     except NotLoggedIn as error:
         raise fail(str(error)) from error
+
+
+def configured_policy() -> Policy:
+    """The agency policy (ALPR_POLICY, else the default preset), or exit with its problems."""
+    from alpr.config import get_settings
+    from alpr.policy import PolicyError, load_checked_policy
+
+    try:
+        return load_checked_policy(get_settings().policy)
+    except PolicyError as error:
+        raise fail(str(error)) from error
+
+
+def parse_when(text: str) -> datetime:
+    """An ISO date or time from the command line; without an offset it is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise fail(f"{text!r} is not an ISO date or time (e.g. 2026-06-01)") from error
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -7,13 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute
 from typer.testing import CliRunner
 
-from alpr.api.app import create_app
-from alpr.api.deps import route_guard
+from alpr.api.app import api_routes, create_app, route_guards
 from alpr.db.session import Database
 from alpr.sharing.cli import agencies_app, incidents_app, shares_app
 from alpr.users.cli_session import session_file
@@ -22,30 +19,15 @@ from tests.helpers import cli_login
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
-def _routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif (nested := getattr(route, "original_router", None)) is not None:
-            yield from _routes(nested.routes)
 
 
-def _guards(route: APIRoute) -> set[str]:
-    found: set[str] = set()
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dependency = stack.pop()
-        if (guard := route_guard(dependency.call)) is not None:
-            found.add(guard)
-        stack.extend(dependency.dependencies)
-    return found
 
 
 def test_every_sharing_route_needs_sharing_manage() -> None:
     # REQ S6 — sharing decisions only by those who may manage sharing
-    routes = [r for r in _routes(create_app().routes) if r.path.startswith("/api/v1/sharing")]
+    routes = [r for r in api_routes(create_app().routes) if r.path.startswith("/api/v1/sharing")]
     assert len(routes) >= 15
-    assert {r.path: _guards(r) for r in routes} == {r.path: {"sharing:manage"} for r in routes}
+    assert {r.path: route_guards(r) for r in routes} == {r.path: {"sharing:manage"} for r in routes}
 
 
 @pytest.fixture

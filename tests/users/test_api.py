@@ -10,10 +10,9 @@ import pyotp
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute
 
-from alpr.api.app import create_app
-from alpr.api.deps import Principal, current_principal, route_guard
+from alpr.api.app import api_routes, create_app, route_guards
+from alpr.api.deps import Principal, current_principal
 from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.policy import load_preset
@@ -23,23 +22,8 @@ from alpr.users.permissions import Role
 PASSWORD = "correct horse battery staple"
 
 
-def every_route(routes: list[BaseRoute]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif (nested := getattr(route, "original_router", None)) is not None:
-            yield from every_route(nested.routes)
 
 
-def guards(route: APIRoute) -> set[str]:
-    found: set[str] = set()
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dependency = stack.pop()
-        if (guard := route_guard(dependency.call)) is not None:
-            found.add(guard)
-        stack.extend(dependency.dependencies)
-    return found
 
 
 def concrete(path: str) -> str:
@@ -50,7 +34,7 @@ def concrete(path: str) -> str:
 
 @pytest.fixture
 def app_routes() -> list[APIRoute]:
-    return list(every_route(create_app(policy=load_preset("oakland")).routes))
+    return list(api_routes(create_app(policy=load_preset("oakland")).routes))
 
 
 def test_every_route_refuses_the_unauthenticated_and_the_wrong_role(
@@ -62,7 +46,7 @@ def test_every_route_refuses_the_unauthenticated_and_the_wrong_role(
     checked = 0
     with TestClient(app) as anonymous:
         for route in app_routes:
-            if "public" in guards(route):
+            if "public" in route_guards(route):
                 continue
             for method in route.methods or set():
                 assert anonymous.request(method, concrete(route.path)).status_code == 401, (
@@ -71,7 +55,7 @@ def test_every_route_refuses_the_unauthenticated_and_the_wrong_role(
     app.dependency_overrides[current_principal] = lambda: nobody
     with TestClient(app) as roleless:
         for route in app_routes:
-            if guards(route) & {"public", "authenticated"}:
+            if route_guards(route) & {"public", "authenticated"}:
                 continue
             for method in route.methods or set():
                 assert roleless.request(method, concrete(route.path)).status_code == 403, (
@@ -84,7 +68,8 @@ def test_patrol_users_see_alerts_but_cannot_change_data(app_routes: list[APIRout
     from alpr.users.permissions import ROLE_PERMISSIONS
 
     patrol = {str(p) for p in ROLE_PERMISSIONS[Role.PATROL]}
-    allowed = {(m, r.path) for r in app_routes for m in (r.methods or set()) if guards(r) & patrol}
+    allowed = {(m, r.path) for r in app_routes for m in (r.methods or set())
+               if route_guards(r) & patrol}
     assert ("GET", "/api/v1/alerts/stream") in allowed
     writes = {(m, path) for m, path in allowed if m != "GET"}
     # ... but they record their unit's start-of-shift inspection (REQ C6, 001 .25).

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
 
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
@@ -65,25 +64,29 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
 
 def check_every_route_guarded(app: FastAPI) -> None:
     """Deny by default: a route without a permission (or an explicit `public`) is a bug."""
-    unguarded = _unguarded(app.routes)
+    unguarded = [f"{sorted(route.methods or [])} {route.path}"
+                 for route in api_routes(app.routes) if not route_guards(route)]
     if unguarded:
         raise RuntimeError("routes without a permission check: " + ", ".join(unguarded))
 
 
-def _unguarded(routes: Iterable[BaseRoute]) -> list[str]:
-    found = []
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every API route, also inside included routers."""
     for route in routes:
         if isinstance(route, APIRoute):
-            if not _guards(route.dependant):
-                found.append(f"{sorted(route.methods or [])} {route.path}")
+            yield route
         elif isinstance(nested := getattr(route, "original_router", None), APIRouter):
             # FastAPI >= 0.120 keeps an included router as one lazy route: look inside it.
-            found.extend(_unguarded(nested.routes))
-    return found
+            yield from api_routes(nested.routes)
 
 
-def _guards(dependant: Dependant) -> list[Any]:
-    found = [guard for d in dependant.dependencies if (guard := route_guard(d.call))]
-    for dependency in dependant.dependencies:
-        found.extend(_guards(dependency))
+def route_guards(route: APIRoute) -> set[str]:
+    """The guards a route's dependencies declare: permissions, 'public', 'authenticated'."""
+    found: set[str] = set()
+    stack: list[Dependant] = list(route.dependant.dependencies)
+    while stack:
+        dependency = stack.pop()
+        if (guard := route_guard(dependency.call)) is not None:
+            found.add(guard)
+        stack.extend(dependency.dependencies)
     return found

@@ -14,26 +14,19 @@ from sqlalchemy import select
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
-from alpr.config import get_settings
-from alpr.console import acting_as, console, fail
+from alpr.console import acting_as, configured_policy, console, fail
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import responses, service, webhooks
 from alpr.hotlists.models import Alert, EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.hotlists.schemas import AlertOut
-from alpr.policy import Policy, PolicyError, load_checked_policy
 from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Hot lists: imports, manual entries, approval, flags.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Alerts raised by hot-list hits.", no_args_is_help=True)
 
 
-def _policy() -> Policy:
-    try:
-        return load_checked_policy(get_settings().policy)
-    except PolicyError as error:
-        raise fail(str(error)) from error
 
 
 @app.command("create")
@@ -47,7 +40,7 @@ def create(
     try:
         with unit_of_work() as session:
             service.create_list(session, name=name, source=source.upper(), actor=actor,
-                                policy=_policy(), description=description)
+                                policy=configured_policy(), description=description)
     except service.HotlistError as error:
         raise fail(str(error)) from error
     console.print(f"hot list [bold]{name}[/] created")
@@ -68,7 +61,7 @@ def import_command(
         parsed = parse_text(file.read_text(encoding="latin-1"), profile, map_, reason)
         with unit_of_work() as session:
             result = service.import_entries(session, list_name=name, parsed=parsed,
-                                            actor=actor, policy=_policy(),
+                                            actor=actor, policy=configured_policy(),
                                             file_name=file.name)
     except (ProfileError, service.HotlistError) as error:
         raise fail(f"{file}: {error}; the active list is unchanged") from error
@@ -110,7 +103,7 @@ def add(
         with unit_of_work() as session:
             entry = service.add_manual_entry(
                 session, list_name=name, plate=plate, reason=reason, case_number=case_number,
-                justification=justification, actor=actor, policy=_policy(), state=state,
+                justification=justification, actor=actor, policy=configured_policy(), state=state,
                 urgent=urgent)
     except service.HotlistError as error:
         raise fail(str(error)) from error
@@ -217,7 +210,7 @@ def respond(
     try:
         with unit_of_work() as session:
             responses.respond(session, alert_id=alert_id, response=response, actor=actor,
-                              policy=_policy())
+                              policy=configured_policy())
     except responses.AlertError as error:
         raise fail(str(error)) from error
     console.print(f"response recorded for alert {alert_id}")

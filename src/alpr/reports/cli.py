@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from alpr.config import get_settings
-from alpr.console import acting_as, console, fail
+from alpr.console import acting_as, configured_policy, console, fail, parse_when
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.policy import Policy, PolicyError, load_checked_policy
 from alpr.reports import annual, audits, operator
 from alpr.reports.audits import AuditError
 from alpr.reports.models import Audit
@@ -25,19 +22,8 @@ reports_app = typer.Typer(help="The annual report and the operator audit (REQ P1
                           no_args_is_help=True)
 
 
-def _policy() -> Policy:
-    try:
-        return load_checked_policy(get_settings().policy)
-    except PolicyError as error:
-        raise fail(str(error)) from error
 
 
-def _when(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise fail(f"{text!r} is not an ISO date or time (e.g. 2026-06-01)") from error
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _line(audit: Audit) -> str:
@@ -60,8 +46,8 @@ def run(since: Since, until: Until = None,
     try:
         with unit_of_work() as session:
             audit = audits.run_periodic(
-                session, since=_when(since), until=_when(until) if until else utcnow(),
-                policy=_policy(), actor=actor, now=utcnow(), confidence=confidence,
+                session, since=parse_when(since), until=parse_when(until) if until else utcnow(),
+                policy=configured_policy(), actor=actor, now=utcnow(), confidence=confidence,
                 margin=margin, seed=seed)
             line, found = _line(audit), audit.summary["findings"]
     except (AuditError, ValueError) as error:
@@ -158,7 +144,7 @@ def annual_report(year: Annotated[int, typer.Option(help="Calendar year, e.g. 20
                   ) -> None:
     """Counts for the year as JSON and Markdown (REQ P1, H6)."""
     actor = acting_as(Permission.AUDIT_VIEW)
-    policy = _policy()
+    policy = configured_policy()
     with unit_of_work() as session:
         data = annual.generate(session, year=year, actor=actor, now=utcnow()).data
     text = annual.markdown(data, agency=policy.agency.name)
@@ -178,8 +164,8 @@ def operator_audit(since: Since, until: Until = None,
     try:
         with unit_of_work() as session:
             audit = operator.run_operator(
-                session, since=_when(since), until=_when(until) if until else utcnow(),
-                policy=_policy(), actor=actor, now=utcnow(), size=size, seed=seed)
+                session, since=parse_when(since), until=parse_when(until) if until else utcnow(),
+                policy=configured_policy(), actor=actor, now=utcnow(), size=size, seed=seed)
             line, summary = _line(audit), audit.summary
     except (AuditError, ValueError) as error:
         raise fail(str(error)) from error

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +11,9 @@ import typer
 from rich.table import Table
 
 from alpr.config import get_settings
-from alpr.console import acting_as, console, fail
+from alpr.console import acting_as, configured_policy, console, fail, parse_when
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.policy import Policy, PolicyError, load_checked_policy
 from alpr.reads.images import image_store
 from alpr.retention.evidence import evidence_key
 from alpr.sharing import agencies, incidents, public_records, requests
@@ -35,20 +34,8 @@ shares_app.add_typer(records_app, name="public-records")
 MANAGE = Permission.SHARING_MANAGE
 
 
-def _policy() -> Policy:
-    try:
-        return load_checked_policy(get_settings().policy)
-    except PolicyError as error:
-        raise fail(str(error)) from error
 
 
-def _when(text: str) -> datetime:
-    """An ISO date or time; without an offset it is taken as UTC."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise fail(f"{text!r} is not an ISO date or time (e.g. 2026-06-01)") from error
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _day(value: datetime | None) -> str:
@@ -102,7 +89,7 @@ def add_agreement(
         with unit_of_work() as session:
             found = agencies.get_agency(session, agency)
             agreement = agencies.record_agreement(
-                session, agency_id=found.id, starts_at=_when(start), ends_at=_when(end),
+                session, agency_id=found.id, starts_at=parse_when(start), ends_at=parse_when(end),
                 scope=scope, standing_access=standing, actor=actor, now=utcnow())
             agreement_id = agreement.id
     except SharingError as error:
@@ -164,7 +151,7 @@ def request_share(
             "attests_no_reproductive_health": attest_no_reproductive_health,
             "attests_no_resharing": attest_no_resharing})
         with unit_of_work() as session:
-            request = requests.submit(session, given=given, actor=actor, policy=_policy(),
+            request = requests.submit(session, given=given, actor=actor, policy=configured_policy(),
                                       now=utcnow())
             request_id, status, reason = request.id, request.status, request.reason
     except (SharingError, ValueError) as error:
@@ -197,7 +184,7 @@ def decide(
     try:
         with unit_of_work() as session:
             request = requests.decide(session, request_id=request_id, honor=honor,
-                                      reason=reason, officer=actor, policy=_policy(),
+                                      reason=reason, officer=actor, policy=configured_policy(),
                                       now=utcnow())
             status, why = request.status, request.reason
     except SharingError as error:
@@ -221,7 +208,7 @@ def export(
             done = requests.fulfil(
                 session, request_id=request_id, read_ids=read, actor=actor, organization=None,
                 images=image_store(settings), key=evidence_key(settings.data_dir),
-                policy=_policy(), now=utcnow())
+                policy=configured_policy(), now=utcnow())
             reads = done.share.reads if done.share else 0
     except SharingError as error:
         raise fail(str(error)) from error
@@ -243,7 +230,7 @@ def transfer(
         with unit_of_work() as session:
             done = requests.record_transfer(session, request_id=request_id, channel=channel,
                                             message=message, reads=reads, actor=actor,
-                                            policy=_policy(), now=utcnow())
+                                            policy=configured_policy(), now=utcnow())
             share_id, why = (done.share.id if done.share else None), done.request.reason
     except SharingError as error:
         raise fail(str(error)) from error
@@ -258,8 +245,8 @@ def report(since: Annotated[str | None, typer.Option()] = None,
     """The record of every agency shared with (REQ S5)."""
     acting_as(MANAGE)
     with unit_of_work() as session:
-        rows = requests.report(session, since=_when(since) if since else None,
-                               until=_when(until) if until else None)
+        rows = requests.report(session, since=parse_when(since) if since else None,
+                               until=parse_when(until) if until else None)
     table = Table("share", "agency", "kind", "date", "reads", "case", "officer", "channel",
                   "legal process")
     for r in rows:
@@ -301,8 +288,8 @@ def records_export(
     actor = acting_as(MANAGE)
     try:
         with unit_of_work() as session:
-            data = public_records.export(session, request_id=request_id, start=_when(start),
-                                         end=_when(end), actor=actor, now=utcnow())
+            data = public_records.export(session, request_id=request_id, start=parse_when(start),
+                                         end=parse_when(end), actor=actor, now=utcnow())
     except SharingError as error:
         raise fail(str(error)) from error
     output.write_bytes(data)
@@ -323,7 +310,7 @@ def record_incident(
     try:
         with unit_of_work() as session:
             incident = incidents.record_incident(
-                session, discovered_at=_when(discovered), description=description,
+                session, discovered_at=parse_when(discovered), description=description,
                 data_involved=data, persons_affected=persons, actor=actor, now=utcnow())
             created = [(t.id, t.kind, _day(t.due_at)) for t in incidents.tasks(session,
                                                                                incident.id)]

@@ -10,10 +10,9 @@ import typer
 from rich.table import Table
 
 from alpr.config import get_settings
-from alpr.console import console, fail
+from alpr.console import configured_policy, console, fail
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.policy import Policy, load_checked_policy
 from alpr.users import service
 from alpr.users.auth import login, logout
 from alpr.users.cli_session import NotLoggedIn, clear_token, current_user, save_token
@@ -26,8 +25,6 @@ from alpr.users.security import PasswordRejected, totp_uri
 app = typer.Typer(help="Accounts: approval, training, reviews, suspension.", no_args_is_help=True)
 
 
-def _policy() -> Policy:
-    return load_checked_policy(get_settings().policy)
 
 
 def _manager() -> str:
@@ -38,7 +35,7 @@ def _manager() -> str:
 
 
 def _print_totp(username: str, secret: str) -> None:
-    uri = totp_uri(secret, username=username, issuer="alpr " + _policy().agency.name)
+    uri = totp_uri(secret, username=username, issuer="alpr " + configured_policy().agency.name)
     code = qrcode.QRCode(border=1)
     code.add_data(uri)
     out = io.StringIO()
@@ -57,7 +54,7 @@ def create_admin(
                                           confirmation_prompt=True)],
 ) -> None:
     """The first System Administrator (only while no account exists), with TOTP enrolment."""
-    policy, now = _policy(), utcnow()
+    policy, now = configured_policy(), utcnow()
     try:
         with unit_of_work() as session:
             if service.all_users(session):
@@ -88,7 +85,7 @@ def add(
     supervisor: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create an account (pending until an ALPR Administrator approves it)."""
-    actor, policy, now = _manager(), _policy(), utcnow()
+    actor, policy, now = _manager(), configured_policy(), utcnow()
     try:
         with unit_of_work() as session:
             service.create_user(session, username=username, full_name=full_name, agency=agency,
@@ -116,8 +113,9 @@ def _change(action: str, username: str, **options: object) -> None:
                 case "review":
                     service.review_user(session, username=username, actor=actor, now=now)
                 case "suspend":
-                    service.suspend_for_misuse(session, username=username, actor=actor, now=now,
-                                               reason=str(options["reason"]), policy=_policy())
+                    service.suspend_for_misuse(
+                        session, username=username, actor=actor, now=now,
+                        reason=str(options["reason"]), policy=configured_policy())
                 case "deactivate":
                     service.separate_user(session, username=username, actor=actor, now=now)
                 case "reactivate":
@@ -178,7 +176,7 @@ def list_users() -> None:
     _manager()
     with unit_of_work() as session:
         users = service.all_users(session)
-        report = access_report(session, policy=_policy(), now=utcnow())
+        report = access_report(session, policy=configured_policy(), now=utcnow())
     table = Table("user", "name", "classification", "roles", "status", "last access")
     for user in users:
         style = "green" if user.status == AccountStatus.ACTIVE else "yellow"
@@ -202,7 +200,7 @@ def login_command(
     console.print(BANNER)
     with unit_of_work() as session:
         result = login(session, username=username, password=password, code=code,
-                       policy=_policy(), now=utcnow(), source="cli",
+                       policy=configured_policy(), now=utcnow(), source="cli",
                        report_to=get_settings().professional_standards)
     if result.token is None:
         raise fail("login refused")
