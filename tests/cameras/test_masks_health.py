@@ -103,6 +103,13 @@ def test_silent_camera_opens_one_ticket_closed_with_resolution(
                                      resolution="replaced power supply", now=later)
         assert (closed.status, closed.closed_by) == (TicketStatus.CLOSED, "tech")
         assert health.list_tickets(session) == []
+        # silent again, then heard from again: the check closes its own ticket
+        again = health.check_silent(session, now=later + timedelta(hours=1))
+        assert len(again) == 1
+        health.heartbeat(session, camera=camera, metrics={}, now=later + timedelta(hours=2))
+        assert health.check_silent(session, now=later + timedelta(hours=2, minutes=1)) == []
+        [recovered] = health.list_tickets(session, include_closed=True)[-1:]
+        assert recovered.resolution and "heard from again" in recovered.resolution
 
 
 def test_inspection_recorded_and_failure_opens_ticket(

@@ -116,9 +116,16 @@ def close_ticket(
 
 def check_silent(session: Session, *, now: datetime | None = None,
                  actor: str = CHECK_ACTOR) -> list[TroubleTicket]:
-    """Open a ticket for each active camera gone silent that has no open silent ticket yet."""
+    """Open a ticket for each active camera gone silent that has no open silent ticket yet;
+    close the silent tickets of cameras heard from again (the recovery is recorded)."""
     now = now or utcnow()
     opened: list[TroubleTicket] = []
+    for ticket in open_tickets(session, kind=SILENT):
+        recovered = get_camera(session, ticket.camera_id)
+        seen = last_seen(recovered)
+        if seen is not None and seen > ticket.opened_at and not is_silent(recovered, now):
+            close_ticket(session, ticket_id=ticket.id, actor=actor, now=now,
+                         resolution=f"camera heard from again at {seen.isoformat()}")
     already = {t.camera_id for t in open_tickets(session, kind=SILENT)}
     for camera in session.scalars(select(Camera).where(Camera.active.is_(True))):
         if camera.id in already or not is_silent(camera, now):
