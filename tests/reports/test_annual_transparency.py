@@ -59,7 +59,7 @@ def _plant(database: Database) -> None:
 
 def test_annual_report_counts_match_the_planted_data(database: Database,
                                                      policy: Policy) -> None:
-    # REQ P1 H6 — searches by purpose, shares by agency, hot lists by source, alerts
+    # REQ P1 REQ H6 — searches by purpose, shares by agency, hot lists by source, alerts
     _plant(database)
     with database.unit_of_work() as session:
         data = annual.generate(session, year=Y, actor="user:auditor", now=T0).data
@@ -85,7 +85,7 @@ def client(database: Database) -> Iterator[TestClient]:
 
 def test_transparency_page_is_public_and_never_shows_a_plate(
         client: TestClient, database: Database, policy: Policy) -> None:
-    # REQ P2 L5 — no login; policy, published audits, annual aggregates; no plate, no read id
+    # REQ P2 REQ L5 — no login; policy, published audits, annual aggregates; no plate, no read id
     _plant(database)
     with database.unit_of_work() as session:
         audit = audits.run_periodic(session, since=T0 - timedelta(days=30), until=T0,
@@ -110,7 +110,7 @@ def test_transparency_page_is_public_and_never_shows_a_plate(
 
 def test_cli_runs_approves_and_writes_the_annual_report(database: Database,
                                                          tmp_path: Path) -> None:
-    # REQ L3 L4 P1 — `alpr audits run/approve`, `alpr reports annual --year`
+    # REQ L3 REQ L4 REQ P1 — `alpr audits run/approve`, `alpr reports annual --year`
     _plant(database)
     cli_login(database)
     ran = runner.invoke(audits_app, ["run", "--since", f"{Y}-01-01", "--until", f"{Y}-12-31",

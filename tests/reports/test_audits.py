@@ -49,7 +49,7 @@ def test_sample_is_random_and_reproducible_from_its_seed() -> None:
 
 def test_periodic_audit_samples_searches_and_finds_planted_violations(
         database: Database, policy: Policy) -> None:
-    # REQ L3 H6 — sample + weak purpose, off-hours, volume, shares, hot-list approval
+    # REQ L3 REQ H6 — sample + weak purpose, off-hours, volume, shares, hot-list approval
     with database.unit_of_work() as session:
         good = [search(session, at=T0 - timedelta(days=d)) for d in range(1, 40)]
         weak = search(session, at=T0, case="inv", purpose="Criminal investigation; case inv")
@@ -95,7 +95,7 @@ def test_weak_purpose_rules_reuse_the_purpose_validation(policy: Policy) -> None
 def test_lapsed_accounts_and_retention_are_flagged(
         database: Database, policy: Policy, images: ImageStore,
         make_camera: CameraFactory) -> None:
-    # REQ L3 L6 — accounts past training, reads past retention still stored
+    # REQ L3 REQ L6 — accounts past training, reads past retention still stored
     make_camera("cam-1")
     old = policy.retention.delete_after.before(T0) - timedelta(days=2)
     with database.unit_of_work() as session:
@@ -150,7 +150,7 @@ def _token(database: Database, username: str, roles: tuple[Role, ...]) -> dict[s
 
 
 def test_only_the_alpr_administrator_approves(client: TestClient, database: Database) -> None:
-    # REQ L4 L5 — the auditor reviews; only the ALPR Administrator approves and publishes
+    # REQ L4 REQ L5 — the auditor reviews; only the ALPR Administrator approves and publishes
     with database.unit_of_work() as session:
         search(session, at=T0)
         search(session, at=T0, case="inv")

@@ -37,7 +37,7 @@ def client(database: Database) -> Iterator[TestClient]:
 
 
 def test_api_refuses_federal_and_records_it(client: TestClient, database: Database) -> None:
-    # REQ S1 S6 — unauthenticated is refused; a federal request is stored as refused
+    # REQ S1 REQ S6 — unauthenticated is refused; a federal request is stored as refused
     assert client.get("/api/v1/sharing/agencies").status_code == 401
     cli_login(database)
     auth = {"Authorization": f"Bearer {session_file().read_text()}"}
@@ -60,7 +60,7 @@ def test_api_refuses_federal_and_records_it(client: TestClient, database: Databa
 
 
 def test_cli_agencies_shares_incidents(database: Database, tmp_path: Path) -> None:
-    # REQ S1 S7 S9 X2 — the commands, each acting as a user with sharing:manage
+    # REQ S1 REQ S7 REQ S9 REQ X2 — the commands, each acting as a user with sharing:manage
     cli_login(database)
     steps = [
         (agencies_app, ["add", "Oakland PD", "--kind", "ca_law_enforcement",

@@ -85,7 +85,7 @@ def test_refusals_are_recorded_with_the_rule_and_audited(
     database: Database, policy: Policy, name: str, kind: AgencyKind, changes: dict[str, Any],
     rule: str, says: str,
 ) -> None:
-    # REQ S1 S2 S3 S6 — refused automatically, stored with the rule and audited
+    # REQ S1 REQ S2 REQ S3 REQ S6 — refused automatically, stored with the rule and audited
     with database.unit_of_work() as session:
         _agency(session, name, kind)
         request = _submit(session, _request(name, **changes), policy)
@@ -147,7 +147,7 @@ def test_honored_request_is_exported_recorded_and_reported(
     database: Database, policy: Policy, images: ImageStore, make_camera: CameraFactory,
     tmp_path: Any,
 ) -> None:
-    # REQ S4 S5 S6 S8 — decision, evidence package, the record of shares, email kept
+    # REQ S4 REQ S5 REQ S6 REQ S8 — decision, evidence package, the record of shares, email kept
     make_camera()
     read_id = uuid.uuid4()
     key = evidence.evidence_key(tmp_path)
@@ -187,7 +187,7 @@ def test_honored_request_is_exported_recorded_and_reported(
 
 
 def test_denied_request_and_agreement_ending_before_export(database: Database) -> None:
-    # REQ S6 S7 — an officer's denial is recorded; an MOU that ends in between stops the share
+    # REQ S6 REQ S7 — an officer's denial is recorded; an MOU that ends in between stops the share
     with database.unit_of_work() as session:
         _agency(session, "Oakland PD", AgencyKind.CA_LAW_ENFORCEMENT)
         oakland = agencies.get_agency(session, "Oakland PD")
