@@ -20,7 +20,7 @@ from alpr.reads.partitions import existing_partitions, partition_name
 from alpr.reads.service import IngestItem, ingest
 from alpr.retention import holds
 from alpr.retention.models import HoldReason
-from alpr.retention.purge import purge, remove_unreferenced_images
+from alpr.retention.purge import drop_detached, purge, remove_unreferenced_images
 from tests.helpers import CameraFactory, jpeg
 
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -80,8 +80,10 @@ def test_past_period_reads_are_gone_except_held_and_hits(
     with database.unit_of_work() as session:
         result = purge(session, policy=policy, now=later)
         if database.dialect == "postgresql":
-            assert partition_name((T0 - timedelta(hours=1)).date()) in result.partitions_dropped
-            assert partition_name(T0.date()) not in existing_partitions(session)
+            day_table = partition_name((T0 - timedelta(hours=1)).date())
+            assert day_table in result.partitions_dropped
+            assert day_table not in existing_partitions(session)
+            assert drop_detached(session) == [f"purged_{day_table}"]
     assert (result.removed, result.kept_held_or_hit) == (1, 2)
     assert remaining(database) == {"HELD001", "HIT0001"}
     assert plain_image

@@ -11,7 +11,12 @@ from alpr.db.session import unit_of_work
 from alpr.jobs.registry import Job, JobContext, register
 from alpr.reads.images import image_store
 from alpr.retention.holds import release_unverified
-from alpr.retention.purge import purge, remove_unreferenced_images, shred_expired_days
+from alpr.retention.purge import (
+    drop_detached,
+    purge,
+    remove_unreferenced_images,
+    shred_expired_days,
+)
 
 
 def retention(session: Session, context: JobContext) -> str:
@@ -26,6 +31,7 @@ def retention(session: Session, context: JobContext) -> str:
 def remove_images(context: JobContext) -> str:
     store = image_store(context.settings)
     with unit_of_work() as session:
+        drop_detached(session)
         removed = remove_unreferenced_images(session, store, context.carry.get("images", set()))
         shredded = shred_expired_days(session, store, policy=context.policy, now=context.now)
     return f"{removed} images removed, {len(shredded)} day keys destroyed"

@@ -98,6 +98,22 @@ _KEEP = (
 )
 
 
+DETACHED_PREFIX = "purged_"
+
+
+def drop_detached(session: Session) -> list[str]:
+    """Drop the day tables a purge detached (also any a crashed run left behind)."""
+    if not is_partitioned(session):
+        return []
+    names = list(session.scalars(text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace"
+        " WHERE ns.nspname = current_schema() AND c.relkind = 'r'"
+        f" AND c.relname LIKE '{DETACHED_PREFIX}reads_p%'")))
+    for name in names:
+        session.execute(text(f"DROP TABLE {name}"))
+    return names
+
+
 def _cutoff(policy: Policy, now: datetime) -> datetime:
     """Reads captured before this are past their period (never sooner than minimum_keep)."""
     rules = policy.retention
@@ -131,7 +147,10 @@ def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
                     f"SELECT plate_image, vehicle_image FROM {name} WHERE (id, captured_at)"
                     " NOT IN (SELECT id, captured_at FROM purge_keep)")):
                 result.images |= {(d, day) for d in (plate_image, vehicle_image) if d}
-        session.execute(text(f"DROP TABLE {name}"))
+        # Detach now (the reads are gone from `reads` at commit); the files are dropped just
+        # after commit by drop_detached, so the unlinking never holds a lock on `reads`.
+        session.execute(text(f"ALTER TABLE reads DETACH PARTITION {name}"))
+        session.execute(text(f"ALTER TABLE {name} RENAME TO {DETACHED_PREFIX}{name}"))
         # The reads that stay land in the default partition (their day no longer has one).
         session.execute(text(f"INSERT INTO reads ({columns}) SELECT {columns} FROM purge_keep"))
         session.execute(text("DROP TABLE purge_keep"))
