@@ -141,6 +141,11 @@ def public(request: Request) -> None:
     """Marks a route as deliberately open to everyone (health check, transparency page)."""
 
 
+def unprocessable(error: Exception) -> HTTPException:
+    """A request the domain refused (a rule, a state): 422 with the domain's reason."""
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+
+
 def policy(request: Request) -> Policy:
     value: Policy = request.app.state.policy
     return value

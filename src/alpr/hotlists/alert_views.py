@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select, tuple_
 from starlette.concurrency import run_in_threadpool
 
-from alpr.api.deps import PolicyDep, Principal, require
+from alpr.api.deps import PolicyDep, Principal, require, unprocessable
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.db.base import utcnow
@@ -69,9 +69,6 @@ class ResponseOut(BaseModel):
     case_number: str | None
     responded_at: datetime
 
-
-def _refuse(error: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
 
 
 @router.get("")
@@ -135,7 +132,7 @@ def verify(alert_id: uuid.UUID, body: VerificationIn, principal: Receiver) -> Al
                                            actor=principal.actor)
             return AlertOut.model_validate(alert)
     except responses.AlertError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.post("/{alert_id}/responses", status_code=status.HTTP_201_CREATED)
@@ -147,7 +144,7 @@ def respond(alert_id: uuid.UUID, body: ResponseIn, principal: Receiver, policy: 
                                     policy=policy, response=responses.Response(**body.model_dump()))
             return ResponseOut.model_validate(row)
     except responses.AlertError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.get("/responses.{fmt}")

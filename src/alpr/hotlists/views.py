@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from alpr.api.deps import PolicyDep, Principal, require
+from alpr.api.deps import PolicyDep, Principal, require, unprocessable
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.service import get_camera
@@ -82,9 +82,6 @@ class Flag(BaseModel):
     reason: str = Field(min_length=3)
 
 
-def _refuse(error: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
-
 
 @router.get("")
 def lists(_: Enterer) -> list[ListOut]:
@@ -101,7 +98,7 @@ def create(body: ListIn, principal: Importer, policy: PolicyDep) -> ListOut:
                                           policy=policy)
             return ListOut.model_validate(created)
     except service.HotlistError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.post("/{name}/import")
@@ -120,7 +117,7 @@ async def import_file(
                                             actor=principal.actor, policy=policy,
                                             file_name=file.filename or "upload")
     except (ProfileError, service.HotlistError) as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
     return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
                      replaced=result.replaced, problems=result.problems)
 
@@ -157,7 +154,7 @@ def add_entry(name: str, body: EntryIn, principal: Enterer, policy: PolicyDep) -
                 urgent=body.urgent, actor=principal.actor, policy=policy)
             return EntryOut.model_validate(entry)
     except service.HotlistError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.post("/entries/{entry_id}/decision")
@@ -168,7 +165,7 @@ def decide(entry_id: int, body: Decision, principal: Approver) -> EntryOut:
                                          actor=principal.actor)
             return EntryOut.model_validate(entry)
     except service.HotlistError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.post("/entries/{entry_id}/flag")
@@ -179,4 +176,4 @@ def flag(entry_id: int, body: Flag, principal: Enterer) -> EntryOut:
                                           reason=body.reason)
             return EntryOut.model_validate(entry)
     except service.HotlistError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error

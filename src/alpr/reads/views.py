@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
+from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
 from alpr.cameras.service import get_camera
 from alpr.db.session import unit_of_work
 from alpr.hotlists.alert_views import announce_alerts
@@ -170,4 +170,4 @@ def correct(read_id: uuid.UUID, body: CorrectionIn, principal: Corrector) -> Cor
                 corrected_plate=done.correction.corrected_plate,
                 alerts=[AlertOut.model_validate(a) for a in done.alerts])
     except CorrectionError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        raise unprocessable(error) from error

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from alpr.api.deps import PolicyDep, Principal, require
+from alpr.api.deps import PolicyDep, Principal, require, unprocessable
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.reports import annual, audits, operator
@@ -105,7 +105,7 @@ def run(given: RunIn, principal: Auditor, policy: PolicyDep) -> AuditOut:
                                             seed=given.seed)
             return AuditOut.model_validate(audit)
     except (AuditError, ValueError) as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        raise unprocessable(error) from error
 
 
 @router.get("/annual/{year}")

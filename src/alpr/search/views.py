@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
+from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.db.base import utcnow
@@ -41,7 +41,7 @@ def refuse(request: Request, principal: Principal, error: Exception, given: Any)
                outcome=Outcome.DENIED, organization=principal.organization,
                details={"path": request.url.path, "reason": str(error),
                         "request": given})
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+    return unprocessable(error)
 
 
 @router.post("/searches", response_model=None)
@@ -122,4 +122,4 @@ def deleted_approval(body: ApprovalIn, principal: DeletedViewer, policy: PolicyD
                                                   now=utcnow())
             return {"id": row.id, "expires_at": row.expires_at.isoformat()}
     except service.SearchError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        raise unprocessable(error) from error

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
-from alpr.api.deps import ImagesDep, PolicyDep, Principal, require
+from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.retention.evidence import evidence_key
@@ -44,9 +44,6 @@ router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 Manager = Annotated[Principal, Depends(require(Permission.SHARING_MANAGE))]
 
 
-def _refuse(error: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
-
 
 @router.get("/agencies")
 def list_agencies(_: Manager) -> list[AgencyOut]:
@@ -62,7 +59,7 @@ def add_agency(body: AgencyIn, principal: Manager) -> AgencyOut:
                 session, name=body.name, kind=body.kind, jurisdiction=body.jurisdiction,
                 contacts=body.contacts, actor=principal.actor, now=utcnow()))
     except SharingError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.get("/agencies/{agency_id}/agreements")
@@ -80,7 +77,7 @@ def add_agreement(agency_id: int, body: AgreementIn, principal: Manager) -> Agre
                 scope=body.scope, standing_access=body.standing_access, actor=principal.actor,
                 now=utcnow()))
     except SharingError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.get("/requests")
@@ -98,7 +95,7 @@ def submit_request(body: ShareRequestIn, principal: Manager, policy: PolicyDep
             return ShareRequestOut.model_validate(requests.submit(
                 session, given=body, actor=principal.actor, policy=policy, now=utcnow()))
     except SharingError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.post("/requests/{request_id}/decision")
@@ -110,7 +107,7 @@ def decide(request_id: int, body: DecisionIn, principal: Manager, policy: Policy
                 session, request_id=request_id, honor=body.honor, reason=body.reason,
                 officer=principal.actor, policy=policy, now=utcnow()))
     except SharingError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
 
 
 @router.post("/requests/{request_id}/export")
@@ -127,7 +124,7 @@ def export(request_id: int, body: ExportIn, principal: Manager, policy: PolicyDe
                 now=utcnow())
             refused = done.request.reason if done.share is None else None
     except (SharingError, ValueError) as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
     if refused is not None or done.package is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"refused: {refused}")
     return Response(done.package, media_type="application/zip", headers={
@@ -145,7 +142,7 @@ def transfer(request_id: int, body: TransferIn, principal: Manager, policy: Poli
             out = ShareOut.model_validate(done.share) if done.share else None
             refused = done.request.reason
     except SharingError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
     if out is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"refused: {refused}")
     return out
@@ -181,7 +178,7 @@ def public_records_export(request_id: int, body: AggregateIn, principal: Manager
             data = public_records.export(session, request_id=request_id, start=body.start,
                                          end=body.end, actor=principal.actor, now=utcnow())
     except SharingError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error
     return Response(data, media_type="application/json")
 
 
@@ -215,4 +212,4 @@ def complete_task(task_id: int, body: TaskDone, principal: Manager) -> TaskOut:
             return TaskOut.model_validate(incidents.complete_task(
                 session, task_id=task_id, actor=principal.actor, now=utcnow(), note=body.note))
     except SharingError as error:
-        raise _refuse(error) from error
+        raise unprocessable(error) from error

@@ -19,6 +19,7 @@ from alpr.api.deps import (
     client_address,
     public,
     require,
+    unprocessable,
 )
 from alpr.config import get_settings
 from alpr.db.base import utcnow
@@ -118,7 +119,7 @@ def _act(action: Callable[[Any], Any]) -> UserOut:
         with unit_of_work() as session:
             return UserOut.model_validate(action(session))
     except (service.AccountError, ValueError) as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        raise unprocessable(error) from error
 
 
 @router.post("/{username}/approve")
