@@ -17,8 +17,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/alpr demo $(ARGS)
 
-## make test: the whole suite on SQLite and on PostgreSQL, then lint and type checks
-test: $(STAMP)
+# Browser tests drive Debian's Chromium; install it when the machine lacks it.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }
+
+## make test: the whole suite on SQLite and on PostgreSQL (browser tests included), then lint and type checks
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(ARGS)
 	$(BIN)/ruff check $(wildcard src tests bench training)
 	$(BIN)/mypy

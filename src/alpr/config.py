@@ -30,9 +30,36 @@ class Settings(BaseSettings):
         default="professional-standards",
         description="Who is told of login attempts by suspended or deactivated accounts (U9)",
     )
+    map_tile_url: str | None = Field(
+        default=None,
+        description="Console map tiles, e.g. https://tile.example.org/{z}/{x}/{y}.png;"
+                    " unset: a plain map without tiles (offline)")
+    map_center: tuple[float, float] = Field(
+        default=(37.8044, -122.2712), description="Where the console map opens (lat, lon)")
     max_clock_skew_seconds: int = Field(
         default=300, ge=0, description="How far in the future a read's time may be"
     )
+    # Field units (REQ C2, C6): GPS interpolation, health thresholds, shifts, notifications.
+    gps_max_gap_seconds: int = Field(
+        default=30, ge=1, description="Widest gap between two GPS fixes a read is placed in")
+    heartbeat_history_days: int = Field(
+        default=30, ge=1, description="How long the heartbeat history is kept")
+    low_rate_fraction: float = Field(
+        default=0.25, gt=0, lt=1,
+        description="A camera reading below this fraction of its trailing average is flagged")
+    low_rate_min_baseline: float = Field(
+        default=10.0, ge=0, description="Reads/h below which a trailing average is too thin")
+    shift_hours: float = Field(
+        default=12.0, gt=0, le=24,
+        description="How long a start-of-shift inspection enables a mobile unit's alerts")
+    hold_alerts_until_inspection: bool = Field(
+        default=True, description="Hold a mobile unit's alerts until its shift inspection")
+    smtp_host: str | None = Field(default=None, description="SMTP relay for ticket e-mail")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="alpr@localhost", description="Sender of ticket e-mail")
+    ticket_email_to: list[str] = Field(
+        default_factory=list,
+        description="Supervisors told of trouble tickets by e-mail (JSON list in the env)")
 
     @property
     def effective_database_url(self) -> str:

@@ -254,5 +254,5 @@ def test_unregistered_devices_are_refused_when_policy_says_so(
         later = at + timedelta(minutes=1)
         allowed = login(session, username="diaz", password=PASSWORD, policy=strict, now=later,
                         code=pyotp.TOTP(secret).at(later), device_token=device)
-    assert refused.refused == "unregistered device (U12)"
+    assert refused.refused == "this device is not registered (U12)"
     assert allowed.token

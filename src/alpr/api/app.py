@@ -27,6 +27,7 @@ from alpr.search.views import router as search_router
 from alpr.sharing.views import router as sharing_router
 from alpr.users.views import auth_router
 from alpr.users.views import router as users_router
+from alpr.web import install as install_console
 
 ROUTERS = (
     health_router,
@@ -58,6 +59,7 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)
     check_every_route_guarded(app)
     return app
 

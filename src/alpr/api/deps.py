@@ -160,7 +160,7 @@ def route_guard(call: Any) -> str | None:
     """'public', the permission a dependency requires, or None if it is not a guard."""
     if call is public:
         return "public"
-    if call is authenticated:
+    if call is authenticated or getattr(call, "guard", None) == "authenticated":
         return "authenticated"
     permission = getattr(call, "required_permission", None)
     return str(permission) if permission is not None else None

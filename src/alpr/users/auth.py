@@ -26,6 +26,9 @@ class LoginResult:
     token: str | None = None
     user: User | None = None
     refused: str | None = None  # why, for the audit log and the server console
+    # The password was right, so the user may be told why (suspended, training due...);
+    # before that, only "login refused", which says nothing about the account.
+    shown: bool = False
 
 
 def login(
@@ -50,18 +53,19 @@ def login(
             subject=f"ALPR login attempt by {user.status} account {username}",
             body=f"{now.isoformat()}: {user.full_name} ({username}), {user.status}"
                  f" ({user.status_reason}), tried to log in from {source or 'unknown'}."))
-        return LoginResult(refused=f"account is {user.status}")
+        return LoginResult(refused=f"account is {user.status}", shown=True)
     if policy.security.mfa_required or user.totp_secret:
         problem = _check_code(user, code, now)
         if problem:
             return _failed(session, user, problem, policy, now, source)
     device = _device(session, device_token)
     if policy.security.require_registered_devices and device is None:
-        return _refuse(session, username, "unregistered device (U12)", now, source)
+        return _refuse(session, username, "this device is not registered (U12)", now, source,
+                       shown=True)
     problems = access_problems(user, trained_at=last_training(session, user), policy=policy,
                                now=now)
     if problems:
-        return _refuse(session, username, "; ".join(problems), now, source)
+        return _refuse(session, username, "; ".join(problems), now, source, shown=True)
     token = new_token()
     session.add(ApiSession(user_id=user.id, token_hash=token_hash(token), source=source,
                            device_id=device.id if device else None, created_at=now,
@@ -93,11 +97,11 @@ def _device(session: Session, device_token: str | None) -> Device | None:
                                                Device.revoked_at.is_(None)))
 
 
-def _refuse(session: Session, username: str, reason: str, now: datetime, source: str | None
-            ) -> LoginResult:
+def _refuse(session: Session, username: str, reason: str, now: datetime, source: str | None,
+            *, shown: bool = False) -> LoginResult:
     record(session, event=AuditEvent.ACCOUNT_LOGIN_FAILED, actor=f"user:{username}",
            outcome=Outcome.DENIED, source=source, now=now, details={"reason": reason})
-    return LoginResult(refused=reason)
+    return LoginResult(refused=reason, shown=shown)
 
 
 def _failed(session: Session, user: User, reason: str, policy: Policy, now: datetime,

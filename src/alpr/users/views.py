@@ -62,8 +62,10 @@ def login_endpoint(body: LoginIn, request: Request, response: Response, _: Publi
                        source=client_address(request),
                        report_to=get_settings().professional_standards)
     if result.token is None or result.user is None:
-        # The reason is in the audit log; the caller learns only that it was refused.
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "login refused")
+        # The reason is in the audit log; the caller learns it only once the password was
+        # right (a suspended or untrained account), never whether an account exists.
+        detail = f"login refused: {result.refused}" if result.shown else "login refused"
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail)
     if body.cookie:
         # Browsers keep the session in an HttpOnly cookie script cannot read; writes must
         # echo the CSRF cookie in a header, which another site cannot do.
