@@ -23,7 +23,7 @@ def retention(session: Session, context: JobContext) -> str:
     released = release_unverified(session, policy=context.policy, now=context.now)
     result = purge(session, policy=context.policy, now=context.now)
     context.carry["images"] = result.images
-    return (f"{result.removed} reads purged ({len(result.partitions_dropped)} partitions),"
+    return (f"{result.removed} reads purged, {len(result.partitions_dropped)} days detached,"
             f" {result.kept_held_or_hit} kept under holds or as hits,"
             f" {result.logically_deleted} logically deleted, {len(released)} holds released")
 
@@ -31,10 +31,11 @@ def retention(session: Session, context: JobContext) -> str:
 def remove_images(context: JobContext) -> str:
     store = image_store(context.settings)
     with unit_of_work() as session:
-        drop_detached(session)
+        dropped = drop_detached(session, context.now)
         removed = remove_unreferenced_images(session, store, context.carry.get("images", set()))
         shredded = shred_expired_days(session, store, policy=context.policy, now=context.now)
-    return f"{removed} images removed, {len(shredded)} day keys destroyed"
+    return (f"{sum(dropped.values())} reads of {len(dropped)} detached days dropped,"
+            f" {removed} images removed, {len(shredded)} day keys destroyed")
 
 
 register(Job("retention", "Purge reads and images past their period; holds; logical deletion",

@@ -1,8 +1,9 @@
 """The purge: reads past their period are deleted — rows and images — except under a hold.
 
-PostgreSQL drops whole day partitions once the day is past its period, after moving the
-reads that must stay (held, or hits kept longer) into the default partition; SQLite
-deletes in batches. Images no longer referenced by any read are removed after commit.
+PostgreSQL detaches whole day partitions once the day is past its period, after moving
+the reads that must stay (held, or hits kept longer) into the default partition; SQLite
+deletes in batches. After commit, `drop_detached` counts and drops the detached days (the
+reads are already gone from every query) and images no read points to are removed.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ ACTOR = "system:retention"
 
 @dataclass
 class PurgeResult:
-    removed: int = 0
+    removed: int = 0  # rows deleted one by one; a detached day's reads are counted at its drop
     kept_held_or_hit: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
     logically_deleted: int = 0
@@ -101,17 +102,26 @@ _KEEP = (
 DETACHED_PREFIX = "purged_"
 
 
-def drop_detached(session: Session) -> list[str]:
-    """Drop the day tables a purge detached (also any a crashed run left behind)."""
+def drop_detached(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Count and drop the day tables a purge detached (also any a crashed run left behind),
+    with one audit entry of the reads removed per day. Nothing else locks these tables:
+    they left `reads` when the purge committed."""
     if not is_partitioned(session):
-        return []
+        return {}
     names = list(session.scalars(text(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace"
         " WHERE ns.nspname = current_schema() AND c.relkind = 'r'"
         f" AND c.relname LIKE '{DETACHED_PREFIX}reads_p%'")))
+    removed = {}
     for name in names:
+        removed[name] = session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
         session.execute(text(f"DROP TABLE {name}"))
-    return names
+    if removed:
+        record(session, event=AuditEvent.RETENTION_PURGE, actor=ACTOR, now=now, details={
+            "stage": "detached days dropped", "removed": sum(removed.values()),
+            "days": {name.removeprefix(f"{DETACHED_PREFIX}"): count
+                     for name, count in removed.items()}})
+    return removed
 
 
 def _cutoff(policy: Policy, now: datetime) -> datetime:
@@ -139,7 +149,8 @@ def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
         prefixed = ", ".join(f"r.{column}" for column in READ_COLUMNS)
         kept = _count(session.execute(text(_KEEP.format(prefixed=prefixed, name=name)),
                                       {"hit_cutoff": hit_cutoff, "start": start, "end": end}))
-        total = session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+        # No count(*) of the day here: that scan is most of the purge's time; the detached
+        # table is counted by drop_detached, after commit, for its own audit entry.
         if kept:
             # Kept reads keep the day's key alive, so the others' images are listed for
             # removal; a day with nothing kept loses key and folder together (shredding).
@@ -151,11 +162,15 @@ def _drop_partitions(session: Session, cutoff: datetime, hit_cutoff: datetime,
         # after commit by drop_detached, so the unlinking never holds a lock on `reads`.
         session.execute(text(f"ALTER TABLE reads DETACH PARTITION {name}"))
         session.execute(text(f"ALTER TABLE {name} RENAME TO {DETACHED_PREFIX}{name}"))
-        # The reads that stay land in the default partition (their day no longer has one).
+        # The reads that stay land in the default partition (their day no longer has one),
+        # and leave the detached table, so what is left there is exactly what was removed.
         session.execute(text(f"INSERT INTO reads ({columns}) SELECT {columns} FROM purge_keep"))
+        if kept:
+            session.execute(text(
+                f"DELETE FROM {DETACHED_PREFIX}{name} WHERE (id, captured_at) IN"
+                " (SELECT id, captured_at FROM purge_keep)"))
         session.execute(text("DROP TABLE purge_keep"))
         result.partitions_dropped.append(name)
-        result.removed += total - kept
 
 
 def _count(outcome: Result[Any]) -> int:
