@@ -80,11 +80,14 @@ def demo(
 ) -> None:
     """Run the main job on a generated camera batch, then serve the API."""
     from alpr.console import console
+    from alpr.demo.accounts import ensure_demo_accounts, print_demo_accounts
     from alpr.demo.run import run_demo
 
     run_demo(count=count, video=video)
+    print_demo_accounts(ensure_demo_accounts(), f"http://{host}:{port}/")
     if not no_serve:
-        console.print(f"serving the API on http://{host}:{port}/docs (Ctrl-C to stop)")
+        console.print(f"serving the console on http://{host}:{port}/ and the API on"
+                      f" http://{host}:{port}/docs (Ctrl-C to stop)")
         serve(host=host, port=port)
 
 

@@ -3,9 +3,13 @@
 from alpr.audit.models import AuditCheckpoint, AuditEntry
 from alpr.cameras.models import (
     Camera,
+    GpsPoint,
+    Heartbeat,
+    HeldHit,
     Inspection,
     MaskedReadCount,
     PrivacyMask,
+    TicketNotice,
     TroubleTicket,
 )
 from alpr.hotlists.models import (
@@ -19,7 +23,13 @@ from alpr.hotlists.models import (
 )
 from alpr.jobs.models import JobState
 from alpr.reads.models import Read, ReadCorrection
-from alpr.reports.models import AnnualReport, Audit, AuditFinding, AuditSample
+from alpr.reports.models import (
+    AnnualReport,
+    Audit,
+    AuditFinding,
+    AuditSample,
+    PublishedChainHead,
+)
 from alpr.retention.models import Download, Hold, HoldRead
 from alpr.search.models import DeletedReadApproval
 from alpr.sharing.models import (
@@ -49,6 +59,9 @@ __all__ = [
     "DeletedReadApproval",
     "Device",
     "Download",
+    "GpsPoint",
+    "Heartbeat",
+    "HeldHit",
     "Hold",
     "HoldRead",
     "HotList",
@@ -62,10 +75,12 @@ __all__ = [
     "Notification",
     "PrivacyMask",
     "PublicRecordsRequest",
+    "PublishedChainHead",
     "Read",
     "ReadCorrection",
     "Share",
     "ShareRequest",
+    "TicketNotice",
     "TrainingRecord",
     "TroubleTicket",
     "User",

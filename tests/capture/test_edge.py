@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from alpr.api.app import create_app
+from alpr.cameras.health import CHECKLIST, record_inspection
 from alpr.cameras.models import CameraKind
 from alpr.capture.edge import cached_snapshot, pull_snapshot, run_edge
 from alpr.capture.sources import Frame
@@ -88,6 +89,9 @@ def test_offline_unit_alerts_and_uploads_later_without_loss_or_duplicates(
     server: TestClient, unit: EdgeConfig, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # REQ C5 — compare on the vehicle (offline too), upload later without loss
+    with database.unit_of_work() as session:  # the shift inspection enables its alerts
+        record_inspection(session, camera_id="car-12", actor="user:officer",
+                          checklist=dict.fromkeys(CHECKLIST, True))
     pull_snapshot(unit, server)
     offline = cached_snapshot(unit)  # the network is gone from here on
     recognizer = Scripted(["7STL123", "8OK0001", "4ABC777"])

@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -74,6 +75,10 @@ def test_audit_verify_reports_an_intact_chain(database: Database) -> None:
 
 
 def test_demo_runs_the_main_job(database: Database) -> None:
+    from alpr.demo.accounts import PASSWORD
+    from alpr.users.auth import login
+    from alpr.users.models import User
+
     # The video part runs the real recognizer; tests/capture covers it on both databases.
     result = runner.invoke(app, ["demo", "--no-serve", "--count", "6", "--no-video"])
     assert result.exit_code == 0, result.output
@@ -81,9 +86,24 @@ def test_demo_runs_the_main_job(database: Database) -> None:
     assert "audit chain: intact" in result.output
     assert "Hot-list hits (alerts raised)" in result.output  # REQ A1
     assert "refused" in result.output and "1 read(s), audited" in result.output  # REQ Q2 REQ L1
-    assert "would delete 6 reads" in result.output  # REQ R1: the purge, previewed
+    # REQ C6: the patrol car's hit waited for its shift inspection; REQ C2: a read without a
+    # position was placed on the car's GPS track.
+    assert "1 hot-list hit(s) held" in result.output and "1 held hit(s) raised" in result.output
+    assert "(gps, between the fixes" in result.output
+    assert "would delete 7 reads" in result.output  # REQ R1: the purge, previewed
+    assert f"annual-{utcnow().year}.pdf" in result.output  # REQ P1
+    assert "audit-chain head published" in result.output  # REQ P2
     with database.unit_of_work() as session:
-        assert session.scalar(select(func.count()).select_from(Read)) == 6
+        assert session.scalar(select(func.count()).select_from(Read)) == 7
+    # The console accounts it prints can sign in with the password and a one-time code.
+    assert "Web console: http://127.0.0.1:8000/" in result.output
+    with database.unit_of_work() as session:
+        patrol = session.query(User).filter_by(username="demo-patrol").one()
+        assert patrol.totp_secret is not None
+        signed_in = login(session, username="demo-patrol", password=PASSWORD,
+                          code=pyotp.TOTP(patrol.totp_secret).now(), policy=default_policy(),
+                          now=utcnow())
+    assert signed_in.token is not None, signed_in.refused
 
 
 def test_hotlist_import_and_alerts_list(database: Database, tmp_path: Path) -> None:

@@ -119,7 +119,6 @@ def test_bad_items_are_rejected_with_reasons_and_good_ones_kept(
         "older than the retention period": read(captured_at="2001-01-01T00:00:00+00:00"),
         "unknown camera 'nope'": read(camera_id="nope"),
         "camera 'old-cam' is disabled": read(camera_id="old-cam"),
-        "required for mobile camera 'car-9'": read(camera_id="car-9"),
         "lat: Input should be less than or equal to 90": read(lat=91.0, lon=0.0),
         "id: Input should be a valid UUID": read(id="not-a-uuid"),
         "captured_at: Input should have timezone info": read(captured_at="2026-11-23T11:00:00"),

@@ -23,6 +23,16 @@ def search(session: Session, *, actor: str = "user:alice", at: datetime,
 
 
 def share(session: Session, *, agency: str, at: datetime, standing: bool = False) -> Share:
+    request = share_request(session, agency=agency, at=at, standing=standing)
+    row = Share(request_id=request.id, agency_id=request.agency_id, shared_at=at,
+                channel="export", reads=3, case_number="26-1", officer="user:officer")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def share_request(session: Session, *, agency: str, at: datetime, standing: bool = False,
+                  status: str = "honored") -> ShareRequest:
     found = session.query(Agency).filter_by(name=agency).one_or_none()
     if found is None:
         found = Agency(name=agency, kind="ca_law_enforcement", jurisdiction="CA",
@@ -34,15 +44,11 @@ def share(session: Session, *, agency: str, at: datetime, standing: bool = False
         right_to_know="PC 830.1", case_number="26-1", involvement="assisting",
         purpose_category="criminal_investigation", purpose_text="Burglary series",
         legal_process="none", standing_access=standing, attests_no_immigration=True,
-        attests_no_reproductive_health=True, attests_no_resharing=True, status="honored",
+        attests_no_reproductive_health=True, attests_no_resharing=True, status=status,
         recorded_by="t")
     session.add(request)
     session.flush()
-    row = Share(request_id=request.id, agency_id=found.id, shared_at=at, channel="export",
-                reads=3, case_number="26-1", officer="user:officer")
-    session.add(row)
-    session.flush()
-    return row
+    return request
 
 
 def hotlist_entry(session: Session, *, at: datetime, source: str = "SVS",

@@ -71,7 +71,7 @@ def test_annual_report_counts_match_the_planted_data(database: Database,
         "BOLO": {"manual": 1}, "SVS": {"import": 2}}}
     assert data["alerts"] == {"total": 3, "verified": 2, "by_match": {"exact": 2, "fuzzy": 1},
                               "by_status": {"confirmed": 1, "not_confirmed": 1,
-                                            "unverified": 1}}
+                                            "unverified": 1}, "dispositions": {}}
     text = annual.markdown(data, agency=policy.agency.name)
     assert "| criminal_investigation | 2 |" in text and "| Berkeley PD | 2 |" in text
     assert not any(plate in text + json.dumps(data) for plate in PLATES)

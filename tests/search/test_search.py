@@ -24,7 +24,7 @@ from alpr.reads.images import ImageStore
 from alpr.reads.models import Read
 from alpr.reads.plates import confusion_key, exact_key
 from alpr.reads.service import IngestItem, ingest
-from alpr.search import service
+from alpr.search import geo, service
 from alpr.search.purpose import PurposeIn, validate_purpose
 from alpr.search.schemas import ApprovalIn, Near, SearchQuery
 from alpr.users.permissions import Role, permissions_for
@@ -104,11 +104,11 @@ def test_canvass_by_radius_and_polygon_match_a_brute_force_check(
     # REQ Q6 — location canvass around a scene (radius, polygon) within a time range
     since = NOW - timedelta(hours=24)
     expected = {g.id for g in reads if g.captured_at >= since
-                and service.distance_m(CENTER[0], CENTER[1], g.lat, g.lon) <= 1000}
+                and geo.distance_m(CENTER[0], CENTER[1], g.lat, g.lon) <= 1000}
     found = run(database, near=Near(lat=CENTER[0], lon=CENTER[1], radius_m=1000), since=since)
     assert set(found) == expected and expected
     polygon = [(37.79, -122.29), (37.82, -122.28), (37.81, -122.25), (37.785, -122.26)]
-    inside = {g.id for g in reads if service.in_polygon(g.lat, g.lon, polygon)}
+    inside = {g.id for g in reads if geo.in_polygon(g.lat, g.lon, polygon)}
     assert set(run(database, polygon=polygon)) == inside and inside
     times = [g.captured_at for g in reads if g.id in set(found)]
     assert [t for t in sorted(times, reverse=True)] == [

@@ -9,6 +9,7 @@ Debian's (`make test` installs it); Playwright never downloads a browser here.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -173,7 +174,8 @@ def login(page: Page, account: Account, *, next_path: str = "/") -> None:
     page.get_by_label("One-time code").fill(account.code())
     page.get_by_label("I have read and accept").check()
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}")
+    # Exactly the target: the login page's own address (/login?next=PATH) ends with it too.
+    page.wait_for_url(re.compile(r"^https?://[^/]+" + re.escape(next_path) + "$"))
 
 
 def screenshot(page: Page, name: str) -> Path:

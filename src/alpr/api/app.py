@@ -23,6 +23,7 @@ from alpr.reads.images import image_store
 from alpr.reads.views import router as reads_router
 from alpr.reports.transparency import router as transparency_router
 from alpr.reports.views import router as audits_router
+from alpr.retention.views import router as retention_router
 from alpr.search.views import router as search_router
 from alpr.sharing.views import router as sharing_router
 from alpr.users.views import auth_router
@@ -40,6 +41,7 @@ ROUTERS = (
     search_router,
     audit_router,
     sharing_router,
+    retention_router,
     audits_router,
     transparency_router,
 )

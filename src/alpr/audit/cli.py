@@ -38,3 +38,5 @@ def verify() -> None:
         raise fail(f"audit chain broken at entry {report.broken_id}: {report.reason}"
                    f" ({report.checked} entries before it are intact)")
     console.print(f"audit chain intact: {report.checked} entries verified")
+    # The head is what the transparency page publishes daily: compare it with a copy.
+    console.print(f"head: entry {report.head_id}, hash {report.head_hash}")

@@ -15,6 +15,10 @@ class AuditEvent(StrEnum):
     CAMERA_TICKET_OPEN = "camera:ticket:open"
     CAMERA_TICKET_CLOSE = "camera:ticket:close"
     CAMERA_INSPECTION = "camera:inspection"
+    CAMERA_GPS_IMPORT = "camera:gps:import"
+    CAMERA_ALERT_HELD = "camera:alert:held"  # a hit of a unit not inspected this shift
+    CAMERA_ALERTS_RELEASED = "camera:alerts:released"
+    CAMERA_NOTICE_FAILED = "camera:notice:failed"  # a ticket notification given up
     READ_INGEST_REJECTED = "read:ingest:rejected"
     READ_IMPORT = "read:import"
     READ_CAPTURE = "read:capture"

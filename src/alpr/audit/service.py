@@ -91,35 +91,46 @@ class ChainReport:
     checked: int
     broken_id: int | None = None
     reason: str | None = None
+    # The last intact entry: what the transparency page publishes (0 and the genesis hash
+    # for an empty log).
+    head_id: int = 0
+    head_hash: str = GENESIS_HASH
 
     @property
     def ok(self) -> bool:
         return self.broken_id is None
 
 
-def verify_chain(session: Session, *, key: bytes | None = None) -> ChainReport:
+def verify_chain(session: Session, *, key: bytes | None = None,
+                 after: tuple[int, str] | None = None) -> ChainReport:
     """Walk the chain in order; name the first entry whose link or content is wrong.
 
     After a retention purge the chain starts at the latest checkpoint's hash; with the
-    audit `key`, the checkpoint's own signature is checked too.
+    audit `key`, the checkpoint's own signature is checked too. `after` (id, hash) of an
+    entry already verified walks only the entries after it.
     """
     from alpr.audit.retention import latest_checkpoint, sign
 
-    expected_prev = GENESIS_HASH
-    checkpoint = latest_checkpoint(session)
+    expected_prev, head_id = GENESIS_HASH, 0
+    checkpoint = None if after else latest_checkpoint(session)
+    if after is not None:
+        head_id, expected_prev = after
     if checkpoint is not None:
         if key is not None and not hmac.compare_digest(sign(key, checkpoint),
                                                        checkpoint.signature):
             return ChainReport(0, checkpoint.up_to_id, "retention checkpoint signature is wrong")
-        expected_prev = checkpoint.up_to_hash
+        expected_prev, head_id = checkpoint.up_to_hash, checkpoint.up_to_id
     checked = 0
-    query = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
-    rows = session.scalars(query)
+    start = after[0] if after else 0  # after a checkpoint: every remaining entry is walked
+    query = select(AuditEntry).where(AuditEntry.id > start).order_by(AuditEntry.id)
+    rows = session.scalars(query.execution_options(yield_per=1000))
     for entry in rows:
         if entry.prev_hash != expected_prev:
-            return ChainReport(checked, entry.id, "link to the previous entry is broken")
+            return ChainReport(checked, entry.id, "link to the previous entry is broken",
+                               head_id, expected_prev)
         if entry_hash(entry) != entry.hash:
-            return ChainReport(checked, entry.id, "content does not match its hash")
-        expected_prev = entry.hash
+            return ChainReport(checked, entry.id, "content does not match its hash",
+                               head_id, expected_prev)
+        expected_prev, head_id = entry.hash, entry.id
         checked += 1
-    return ChainReport(checked)
+    return ChainReport(checked, head_id=head_id, head_hash=expected_prev)

@@ -16,28 +16,19 @@ from sqlalchemy.orm import Session
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.models import Camera, CameraKind
-from alpr.cameras.service import CameraError, get_camera
+from alpr.cameras.service import (
+    CameraError,
+    NotAdministratorError,
+    administrators_of,
+    check_administrator,
+    get_camera,
+)
 from alpr.db.base import utcnow
 
+__all__ = ["CHANGEABLE", "NotAdministratorError", "administrators_of", "check_administrator",
+           "update_camera"]
+
 CHANGEABLE = ("name", "heading", "field_of_view", "vehicle", "administrators", "silent_after_s")
-
-
-class NotAdministratorError(CameraError):
-    """The actor may not change this camera."""
-
-
-def administrators_of(camera: Camera) -> list[str]:
-    return list(json.loads(camera.administrators)) if camera.administrators else []
-
-
-def check_administrator(camera: Camera, actor: str) -> None:
-    """Refuse an actor not among the camera's named administrators (when it names any)."""
-    names = administrators_of(camera)
-    username = actor.removeprefix("user:")
-    if names and username not in names:
-        raise NotAdministratorError(
-            f"{actor} is not an administrator of camera {camera.id!r} ({', '.join(names)})"
-        )
 
 
 def _value(camera: Camera, field: str) -> Any:

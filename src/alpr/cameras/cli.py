@@ -1,4 +1,4 @@
-"""`alpr cameras add/list/disable`."""
+"""`alpr cameras add/list/disable`; more commands join from health_cli and field_cli."""
 
 from __future__ import annotations
 
@@ -70,4 +70,5 @@ def disable(
         raise fail(str(error)) from error
     console.print(f"camera [bold]{camera_id}[/] disabled")
 
-import alpr.cameras.health_cli  # noqa: E402, F401  (its commands join this app)
+import alpr.cameras.field_cli  # noqa: E402  (its commands join this app)
+import alpr.cameras.health_cli  # noqa: E402, F401

@@ -2,8 +2,9 @@
 
 A camera is *silent* when neither a heartbeat nor a read arrived for its `silent_after_s`
 (default 15 minutes). The check opens one trouble ticket per silent camera (never a second
-while one is open); a heartbeat or read after that does not close it: a person records the
-repair, with its resolution.
+while one is open) and closes it itself when the camera is heard from again. The rate and
+hot-list checks (`flags`) work the same way, each with its own ticket kind. Tickets opened
+by a person (a failed inspection) need a person's resolution.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
-from alpr.cameras.models import Camera, Inspection, TicketStatus, TroubleTicket
+from alpr.cameras.models import Camera, Heartbeat, Inspection, TicketStatus, TroubleTicket
+from alpr.cameras.notify import enqueue_ticket
 from alpr.cameras.service import CameraError, get_camera
+from alpr.cameras.shifts import held_hits, shift_start
 from alpr.db.base import utcnow
+from alpr.hotlists.alerts import raise_alerts
+from alpr.hotlists.matching import current_revision
+from alpr.hotlists.models import Alert
 
 DEFAULT_SILENT_AFTER = timedelta(minutes=15)
 SILENT = "silent"
@@ -30,15 +36,45 @@ CHECK_ACTOR = "system:heartbeat-check"
 CHECKLIST = ("camera_clean_and_aimed", "hot_list_current", "test_read_ok")
 
 
+def _number(metrics: Mapping[str, Any], name: str) -> float | None:
+    value = metrics.get(name)
+    return float(value) if isinstance(value, int | float) else None
+
+
 def heartbeat(
     session: Session, *, camera: Camera, metrics: Mapping[str, Any], now: datetime | None = None
 ) -> Camera:
     """Record that a camera is alive, with what it reports (frames/s, disk, ...). Not audited:
-    one a minute per camera would drown the log; the last one is kept on the camera."""
-    camera.last_heartbeat_at = now or utcnow()
+    one a minute per camera would drown the log. The last one is kept on the camera, and
+    each one in the (bounded) history the rate and hot-list checks read."""
+    now = now or utcnow()
+    camera.last_heartbeat_at = now
     camera.last_heartbeat = json.dumps(dict(metrics), default=str)
+    version = metrics.get("hotlist_version")
+    reported = metrics.get("time")
+    session.add(Heartbeat(
+        camera_id=camera.id, received_at=now,
+        reported_at=datetime.fromisoformat(reported) if isinstance(reported, str) else None,
+        frames_per_second=_number(metrics, "frames_per_second"),
+        reads_per_hour=_number(metrics, "reads_per_hour"),
+        temperature_c=_number(metrics, "temperature_c"),
+        disk_free_percent=_number(metrics, "disk_free_percent"),
+        hotlist_version=str(version) if version else None,
+        hotlist_current=(str(version) == current_revision(session)) if version else None,
+    ))
     session.flush()
     return camera
+
+
+def heartbeats(session: Session, camera_id: str, limit: int = 50) -> list[Heartbeat]:
+    """A camera's newest heartbeats, newest first."""
+    return list(session.scalars(select(Heartbeat).where(Heartbeat.camera_id == camera_id)
+                                .order_by(Heartbeat.received_at.desc()).limit(limit)))
+
+
+def prune_heartbeats(session: Session, before: datetime) -> int:
+    result = session.execute(delete(Heartbeat).where(Heartbeat.received_at < before))
+    return max(getattr(result, "rowcount", 0) or 0, 0)
 
 
 def last_seen(camera: Camera) -> datetime | None:
@@ -67,6 +103,7 @@ def open_ticket(
                            status=TicketStatus.OPEN.value, opened_by=actor, opened_at=now)
     session.add(ticket)
     session.flush()
+    enqueue_ticket(session, ticket, "opened", now)
     record(session, event=AuditEvent.CAMERA_TICKET_OPEN, actor=actor, now=now,
            organization=camera.agency,
            details={"ticket": ticket.id, "camera_id": camera.id, "kind": kind,
@@ -106,6 +143,7 @@ def close_ticket(
     ticket.status = TicketStatus.CLOSED.value
     ticket.closed_by, ticket.closed_at, ticket.resolution = actor, now, resolution.strip()
     session.flush()
+    enqueue_ticket(session, ticket, "closed", now)
     camera = get_camera(session, ticket.camera_id)
     record(session, event=AuditEvent.CAMERA_TICKET_CLOSE, actor=actor, now=now,
            organization=camera.agency,
@@ -169,7 +207,27 @@ def record_inspection(
            organization=camera.agency,
            details={"inspection": inspection.id, "camera_id": camera_id, "ok": inspection.ok,
                     "failed": failed, "vehicle": camera.vehicle})
+    if inspection.ok:
+        release_held(session, inspection=inspection, now=now)
     return inspection
+
+
+def release_held(session: Session, *, inspection: Inspection, now: datetime) -> list[Alert]:
+    """Raise the alerts of the hits held during this shift (REQ C6); see `shifts`."""
+    hits = [hit for hit in held_hits(session, inspection.camera_id)
+            if hit.held_at > shift_start(now)]
+    if not hits:
+        return []
+    reads = [{"id": hit.read_id, "captured_at": hit.read_captured_at,
+              "camera_id": hit.camera_id, "plate_normalized": hit.plate} for hit in hits]
+    alternatives = {hit.read_id: tuple(json.loads(hit.alternatives or "[]")) for hit in hits}
+    alerts = raise_alerts(session, reads, now=now, alternatives=alternatives)
+    for hit in hits:
+        hit.released_at, hit.inspection_id = now, inspection.id
+    record(session, event=AuditEvent.CAMERA_ALERTS_RELEASED, actor=inspection.inspected_by,
+           now=now, details={"camera_id": inspection.camera_id, "inspection": inspection.id,
+                             "held_hits": len(hits), "alerts": len(alerts)})
+    return alerts
 
 
 def inspections(session: Session, camera_id: str | None = None) -> list[Inspection]:

@@ -12,11 +12,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from alpr.cameras import admin, health, masks
+from alpr.cameras import admin, flags, health, masks
 from alpr.cameras.cli import app
 from alpr.cameras.models import MaskKind
 from alpr.cameras.service import CameraError
-from alpr.console import acting_as, console, fail
+from alpr.config import get_settings
+from alpr.console import acting_as, configured_policy, console, fail
+from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.users.permissions import Permission
 
@@ -93,11 +95,14 @@ def set_field(
 
 @app.command("heartbeat-check")
 def heartbeat_check() -> None:
-    """Open a trouble ticket for each camera silent too long (also a scheduled job)."""
+    """Ticket cameras silent, reading far below their rate, or with a stale hot list
+    (also the scheduled job cameras-heartbeat-check)."""
     actor = acting_as(Permission.CAMERAS_MANAGE)
+    policy = configured_policy()
     with unit_of_work() as session:
-        opened = [(t.id, t.camera_id, t.description)
-                  for t in health.check_silent(session, actor=actor)]
+        opened = [(t.id, t.camera_id, f"{t.kind}: {t.description}")
+                  for t in flags.check_health(session, now=utcnow(), policy=policy,
+                                              settings=get_settings(), actor=actor)]
     for ticket_id, camera_id, description in opened:
         console.print(f"ticket {ticket_id}: {camera_id} {description}")
     console.print(f"{len(opened)} new ticket(s)")

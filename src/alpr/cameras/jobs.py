@@ -1,4 +1,5 @@
-"""The heartbeat check job (REQ C6): silent cameras get a trouble ticket."""
+"""Camera jobs (REQ C6): the health check (silent, low rate, stale hot list; history
+pruned) and the delivery of trouble-ticket notifications."""
 
 from __future__ import annotations
 
@@ -6,15 +7,24 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from alpr.cameras.health import check_silent
+from alpr.cameras import notify
+from alpr.cameras.flags import check_health
 from alpr.jobs.registry import Job, JobContext, register
 
 
 def heartbeat_check(session: Session, context: JobContext) -> str:
-    opened = check_silent(session, now=context.now)
-    cameras = ", ".join(ticket.camera_id for ticket in opened)
-    return f"{len(opened)} silent camera(s) ticketed" + (f": {cameras}" if cameras else "")
+    opened = check_health(session, now=context.now, policy=context.policy,
+                          settings=context.settings)
+    found = ", ".join(f"{ticket.camera_id} ({ticket.kind})" for ticket in opened)
+    return f"{len(opened)} camera ticket(s) opened" + (f": {found}" if found else "")
 
 
-register(Job("cameras-heartbeat-check", "Open a trouble ticket for each camera gone silent",
+def ticket_notify(session: Session, context: JobContext) -> str:
+    return notify.deliver_due(session, now=context.now, settings=context.settings)
+
+
+register(Job("cameras-heartbeat-check",
+             "Ticket cameras gone silent, reading far below their rate, or with stale lists",
              lambda _policy: timedelta(minutes=5), heartbeat_check))
+register(Job("cameras-ticket-notify", "Send trouble-ticket notices (webhook, e-mail)",
+             lambda _policy: timedelta(minutes=1), ticket_notify))

@@ -1,7 +1,9 @@
-"""The cameras table, and what hangs off it: masks, masked counts, tickets, inspections."""
+"""The cameras table, and what hangs off it: masks, masked counts, tickets, inspections,
+GPS tracks, heartbeat history, held hits and ticket notices."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -16,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -145,3 +148,83 @@ class Inspection(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     notes: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("camera_tickets.id"))
+
+
+class GpsPoint(Base):
+    """One fix of a mobile unit's GPS track (REQ C2): reads without a location of their own
+    are placed on the track by interpolation. A replayed fix is stored once."""
+
+    __tablename__ = "camera_gps_points"
+    __table_args__ = (
+        CheckConstraint("lat >= -90 AND lat <= 90", name="lat"),
+        CheckConstraint("lon >= -180 AND lon <= 180", name="lon"),
+    )
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"), primary_key=True)
+    time: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(8))  # nmea, gpx, device
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Heartbeat(Base):
+    """A camera's heartbeat history (REQ C6), kept for a bounded time: the trailing read
+    rate and hot-list currency are judged from it."""
+
+    __tablename__ = "camera_heartbeats"
+    __table_args__ = (Index("ix_camera_heartbeats_camera_time", "camera_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    frames_per_second: Mapped[float | None] = mapped_column(Float)
+    reads_per_hour: Mapped[float | None] = mapped_column(Float)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
+    disk_free_percent: Mapped[float | None] = mapped_column(Float)
+    hotlist_version: Mapped[str | None] = mapped_column(String(64))
+    # Whether that version was the current hot-list revision when the heartbeat arrived.
+    hotlist_current: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class HeldHit(Base):
+    """A hot-list hit of a mobile unit not yet inspected this shift (REQ C6): no alert goes
+    to patrol; the inspection releases the shift's held hits as alerts."""
+
+    __tablename__ = "camera_held_hits"
+    __table_args__ = (Index("ix_camera_held_hits_camera", "camera_id", "released_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    read_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    read_captured_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    plate: Mapped[str] = mapped_column(String(16))
+    alternatives: Mapped[str | None] = mapped_column(Text)  # JSON list of other readings
+    entry_ids: Mapped[str] = mapped_column(Text)  # JSON: the entries it hit when held
+    held_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("camera_inspections.id"))
+
+
+class TicketNotice(Base):
+    """One notification of a ticket opened or closed, to one webhook or e-mail address;
+    an outbox row, retried with backoff, so a failed delivery never loses the ticket."""
+
+    __tablename__ = "camera_ticket_notices"
+    __table_args__ = (
+        CheckConstraint("channel IN ('webhook', 'email')", name="channel"),
+        Index("ix_camera_ticket_notices_due", "delivered_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("camera_tickets.id"))
+    event: Mapped[str] = mapped_column(String(16))  # opened, closed
+    channel: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(500))  # webhook id or e-mail address
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -23,6 +23,25 @@ class CameraError(ValueError):
     """A camera request that cannot be honoured; the message says why."""
 
 
+class NotAdministratorError(CameraError):
+    """The actor may not change this camera."""
+
+
+def administrators_of(camera: Camera) -> list[str]:
+    return list(json.loads(camera.administrators)) if camera.administrators else []
+
+
+def check_administrator(camera: Camera, actor: str) -> None:
+    """Refuse an actor not among the camera's named administrators (when it names any);
+    the System Administrator role (cameras:manage) is checked by the route or command."""
+    names = administrators_of(camera)
+    username = actor.removeprefix("user:")
+    if names and username not in names:
+        raise NotAdministratorError(
+            f"{actor} is not an administrator of camera {camera.id!r} ({', '.join(names)})"
+        )
+
+
 def hash_api_key(key: str) -> str:
     # Keys are 256 random bits, so a fast hash is enough (no dictionary to attack).
     return hashlib.sha256(key.encode()).hexdigest()
@@ -85,8 +104,10 @@ def get_camera(session: Session, camera_id: str) -> Camera:
 def disable_camera(
     session: Session, *, camera_id: str, actor: str, reason: str, now: datetime | None = None
 ) -> Camera:
-    """Stop a camera: its key no longer authenticates and its reads are refused."""
+    """Stop a camera: its key no longer authenticates and its reads are refused. Only its
+    named administrators (when it names any) may; audited with before/after (REQ C7)."""
     camera = get_camera(session, camera_id)
+    check_administrator(camera, actor)
     if not camera.active:
         raise CameraError(f"camera {camera_id!r} is already disabled")
     now = now or utcnow()
@@ -97,7 +118,8 @@ def disable_camera(
         event=AuditEvent.CAMERA_DISABLE,
         actor=actor,
         organization=camera.agency,
-        details={"camera_id": camera_id, "reason": reason},
+        details={"camera_id": camera_id, "reason": reason, "before": {"active": True},
+                 "after": {"active": False, "disabled_at": now.isoformat()}},
         now=now,
     )
     return camera

@@ -46,7 +46,10 @@ def disable_camera(camera_id: str, body: DisableRequest, principal: Manager) -> 
                 session, camera_id=camera_id, actor=principal.actor, reason=body.reason
             )
             return CameraOut.model_validate(row)
+    except service.NotAdministratorError as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
     except service.CameraError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 
-import alpr.cameras.views_health  # noqa: E402, F401  (its routes join this router)
+import alpr.cameras.views_field  # noqa: E402  (its routes join this router)
+import alpr.cameras.views_health  # noqa: E402, F401

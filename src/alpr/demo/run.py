@@ -19,6 +19,7 @@ from alpr.console import console
 from alpr.db.base import utcnow
 from alpr.db.cli import upgrade_database
 from alpr.db.session import get_database, unit_of_work
+from alpr.demo import field
 from alpr.demo.sample import DEMO_CENTER, SampleRead, california_plate, write_sample_batch
 from alpr.hotlists import service as hotlists
 from alpr.hotlists.cli import alerts_table
@@ -28,7 +29,7 @@ from alpr.policy import load_checked_policy
 from alpr.reads.cli import print_summary, run_import
 from alpr.reads.images import image_store
 from alpr.reads.importer import ImportSummary
-from alpr.retention.purge import purge
+from alpr.retention.purge import drop_detached, purge
 from alpr.search import service as search
 from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
 from alpr.search.schemas import SearchQuery
@@ -62,10 +63,14 @@ def run_demo(count: int = 12, video: bool = True) -> ImportSummary:
     if summary.alerts:
         console.print(alerts_table(summary.alerts, title="Hot-list hits (alerts raised)"))
 
+    policy = load_checked_policy(settings.policy)
+    field.shift_inspection(MOBILE.id, utcnow())
+    field.gps_track(folder, MOBILE.id, policy, utcnow())
     if video:
         _video(folder, clip_plates)
     _searches(notes[3].plate)
     _purge_preview()
+    field.reports(folder, policy, utcnow())
 
     report = verify_and_record(ACTOR)
     state = "[green]intact[/]" if report.ok else f"[red]broken at {report.broken_id}[/]"
@@ -151,8 +156,9 @@ def _purge_preview() -> None:
     when = policy.retention.delete_after.after(utcnow()) + timedelta(days=1)
     with get_database().dry_run() as session:  # rolled back: the demo keeps its data
         result = purge(session, policy=policy, now=when)
+        removed = result.removed + sum(drop_detached(session, when).values())
     console.print(f"retention ({policy.retention.delete_after}): a purge on {when:%Y-%m-%d}"
-                  f" would delete {result.removed} reads and their images,"
+                  f" would delete {removed} reads and their images,"
                   f" keep {result.kept_held_or_hit} (holds, hits kept longer); the hourly"
                   " `retention` job does it then, and destroys each day's image key")
 

@@ -14,12 +14,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select, tuple_
 from starlette.concurrency import run_in_threadpool
 
-from alpr.api.deps import PolicyDep, Principal, require, unprocessable
+from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.hotlists import responses
+from alpr.hotlists import alert_reads, responses
+from alpr.hotlists.alert_reads import AlertRead
 from alpr.hotlists.models import Alert
 from alpr.hotlists.schemas import AlertOut
 from alpr.users.permissions import Permission
@@ -145,6 +146,34 @@ def respond(alert_id: uuid.UUID, body: ResponseIn, principal: Receiver, policy: 
             return ResponseOut.model_validate(row)
     except responses.AlertError as error:
         raise unprocessable(error) from error
+
+
+@router.get("/{alert_id}/read")
+def alert_read(alert_id: uuid.UUID, principal: Receiver) -> AlertRead:
+    """The alert's own read as the operator must compare it (no purpose: see alert_reads)."""
+    try:
+        with unit_of_work() as session:
+            found = alert_reads.alert_read(session, alert_id=alert_id, actor=principal.actor,
+                                           organization=principal.organization)
+    except responses.AlertError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    return found
+
+
+@router.get("/{alert_id}/images/{kind}")
+def alert_image(alert_id: uuid.UUID, kind: str, principal: Receiver, images: ImagesDep
+                ) -> Response:
+    """The plate crop or vehicle image of the alert's read, and of no other read."""
+    try:
+        with unit_of_work() as session:
+            data = alert_reads.alert_image(session, alert_id=alert_id, kind=kind, images=images,
+                                           actor=principal.actor,
+                                           organization=principal.organization)
+    except responses.AlertError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    media = ("image/png" if data.startswith(b"\x89PNG") else
+             "image/webp" if data[8:12] == b"WEBP" else "image/jpeg")
+    return Response(data, media_type=media, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/responses.{fmt}")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
+from alpr.cameras.shifts import hold_uninspected
 from alpr.hotlists.matching import Hit, match_index
 from alpr.hotlists.models import Alert, HotList, HotListEntry
 from alpr.hotlists.webhooks import enqueue
@@ -60,6 +61,8 @@ def raise_alerts(
             state_listed=entry.state, reason=entry.reason, match=hit.match.value,
             status="unverified",
         ))
+    # A mobile unit not inspected this shift alerts nobody yet: its hits are held (REQ C6).
+    alerts = hold_uninspected(session, alerts, alternatives, now)
     session.add_all(alerts)
     session.flush()
     enqueue(session, alerts, now)

@@ -227,10 +227,27 @@ def _entry(session: Session, entry_id: int) -> HotListEntry:
 
 def list_entries(
     session: Session, *, list_name: str | None = None, status: EntryStatus | None = None,
+    plate: str | None = None, limit: int | None = None, offset: int = 0,
 ) -> list[tuple[HotListEntry, HotList]]:
+    """Entries in id order; `plate` keeps those whose plate contains it; a whole SVS list
+    is large, so callers that show it page with `limit` and `offset`."""
     query = select(HotListEntry, HotList).join(HotList, HotList.id == HotListEntry.list_id)
     if list_name:
         query = query.where(HotList.name == list_name)
     if status:
         query = query.where(HotListEntry.status == status.value)
-    return [(e, h) for e, h in session.execute(query.order_by(HotListEntry.id))]
+    if plate:
+        query = query.where(HotListEntry.plate.contains(plate.upper().replace(" ", ""),
+                                                         autoescape=True))
+    query = query.order_by(HotListEntry.id).offset(offset).limit(limit)
+    return [(e, h) for e, h in session.execute(query)]
+
+
+def entry_counts(session: Session) -> dict[int, dict[str, int]]:
+    """Per list id, how many entries it holds in each status."""
+    counts: dict[int, dict[str, int]] = {}
+    for list_id, status, number in session.execute(
+            select(HotListEntry.list_id, HotListEntry.status, func.count())
+            .group_by(HotListEntry.list_id, HotListEntry.status)):
+        counts.setdefault(list_id, {})[status] = number
+    return counts

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from alpr.api.deps import PolicyDep, Principal, require, unprocessable
@@ -40,6 +41,8 @@ class ListOut(BaseModel):
     source: str
     description: str | None
     generation: int
+    imported_at: datetime | None = None
+    counts: dict[str, int] = Field(default_factory=dict, description="entries per status")
 
 
 class EntryIn(BaseModel):
@@ -64,6 +67,15 @@ class EntryOut(BaseModel):
     urgent: bool
     case_number: str | None
     entered_by: str | None
+    entered_at: datetime | None = None
+    expires_at: datetime | None = None
+    justification: str | None = None
+    source_record_id: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    flagged_by: str | None = None
+    flag_reason: str | None = None
+    list_name: str | None = None
 
 
 class ImportOut(BaseModel):
@@ -86,7 +98,9 @@ class Flag(BaseModel):
 @router.get("")
 def lists(_: Enterer) -> list[ListOut]:
     with unit_of_work() as session:
-        return [ListOut.model_validate(h) for h in service.all_lists(session)]
+        counts = service.entry_counts(session)
+        return [ListOut.model_validate(h).model_copy(update={"counts": counts.get(h.id, {})})
+                for h in service.all_lists(session)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -137,11 +151,16 @@ def snapshot(principal: Snapshotter) -> Response:
 
 @router.get("/entries")
 def entries(
-    _: Enterer, list_name: str | None = None, entry_status: EntryStatus | None = None
+    _: Enterer, list_name: str | None = None, entry_status: EntryStatus | None = None,
+    plate: Annotated[str | None, Query(description="plate contains")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[EntryOut]:
     with unit_of_work() as session:
-        rows = service.list_entries(session, list_name=list_name, status=entry_status)
-        return [EntryOut.model_validate(entry) for entry, _ in rows]
+        rows = service.list_entries(session, list_name=list_name, status=entry_status,
+                                    plate=plate, limit=limit, offset=offset)
+        return [EntryOut.model_validate(entry).model_copy(update={"list_name": hotlist.name})
+                for entry, hotlist in rows]
 
 
 @router.post("/{name}/entries", status_code=status.HTTP_201_CREATED)

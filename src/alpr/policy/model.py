@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     StringConstraints,
     model_validator,
 )
@@ -121,6 +122,45 @@ class PermittedPurpose(BaseModel):
     requires_one_of: Annotated[tuple[ReferenceKind, ...], BeforeValidator(_as_tuple)] = ()
 
 
+def _as_points(value: object) -> object:
+    # [[lat, lon], ...] from TOML: a tuple of pairs, so strict validation and freezing work.
+    if isinstance(value, list):
+        return tuple(tuple(point) if isinstance(point, list) else point for point in value)
+    return value
+
+
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+SensitiveKind = Literal["clinic", "worship", "protest", "other"]
+
+
+class SensitiveLocation(BaseModel):
+    """A place whose visitors a search must not expose without a court order (clinics,
+    places of worship, permitted protests): a circle (lat, lon, radius_m) or a polygon."""
+
+    model_config = _CONFIG
+
+    name: Text
+    kind: SensitiveKind
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    radius_m: Annotated[float, Field(gt=0, le=50_000)] | None = None
+    polygon: Annotated[tuple[tuple[Latitude, Longitude], ...],
+                       BeforeValidator(_as_points)] | None = None  # [[lat, lon], ...]
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> SensitiveLocation:
+        circle = (self.lat, self.lon, self.radius_m)
+        if self.polygon is not None:
+            if any(v is not None for v in circle):
+                raise ValueError(f"{self.name}: give lat/lon/radius_m or polygon, not both")
+            if len(self.polygon) < 3:
+                raise ValueError(f"{self.name}: a polygon needs at least 3 [lat, lon] points")
+        elif any(v is None for v in circle):
+            raise ValueError(f"{self.name}: give lat, lon and radius_m (or a polygon)")
+        return self
+
+
 class SearchSection(BaseModel):
     model_config = _CONFIG
 
@@ -130,6 +170,9 @@ class SearchSection(BaseModel):
     refused_bare_terms: Texts
     logically_deleted_access_offenses: Texts = ()
     prohibited_uses: Texts = ()
+    # Searches touching these need a court-order reference in the purpose (see docs/policy.md).
+    sensitive_locations: Annotated[tuple[SensitiveLocation, ...],
+                                   BeforeValidator(_as_tuple)] = ()
 
     @model_validator(mode="after")
     def _unique_codes(self) -> SearchSection:

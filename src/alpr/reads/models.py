@@ -37,8 +37,12 @@ class Read(Base):
     confidence: Mapped[float] = mapped_column(Float)
     region: Mapped[str | None] = mapped_column(String(8))
     camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
-    lat: Mapped[float] = mapped_column(Float)
-    lon: Mapped[float] = mapped_column(Float)
+    # NULL only for a mobile unit's read with no GPS fix (location_source "none", REQ C2).
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    # Where the location came from: camera (a fixed camera's position), device (sent with
+    # the read), gps (interpolated on the unit's track), none (no fix); NULL: before 0013.
+    location_source: Mapped[str | None] = mapped_column(String(8))
     heading: Mapped[float | None] = mapped_column(Float)
     plate_image: Mapped[str | None] = mapped_column(String(64))
     vehicle_image: Mapped[str | None] = mapped_column(String(64))

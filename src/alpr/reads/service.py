@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
+from alpr.cameras.gps import LocationSource, place_read
 from alpr.cameras.masks import MASKED_REASON, CameraMasks, count_masked, masks_for
-from alpr.cameras.models import Camera
+from alpr.cameras.models import Camera, CameraKind
 from alpr.db.base import utcnow
 from alpr.hotlists.alerts import raise_alerts
 from alpr.hotlists.schemas import AlertOut
@@ -190,10 +191,12 @@ def _check(
     camera = _check_camera(batch, read.camera_id)
     captured_at = read.captured_at.astimezone(UTC)
     _check_time(batch, captured_at)
-    lat, lon = _location(read, camera)
+    lat, lon, source = _location(batch, read, camera, captured_at)
     masks = batch.masks_of(camera)
     if masks and (
-        masks.hides_location(lat, lon)
+        # No fix, yet zones apply: it cannot be shown to lie outside them, so it is dropped.
+        (masks.geo and (lat is None or lon is None))
+        or (lat is not None and lon is not None and masks.hides_location(lat, lon))
         or (read.plate_box is not None and masks.hides_box(read.plate_box))
     ):
         raise _MaskedError(camera.id, captured_at.date())
@@ -211,6 +214,7 @@ def _check(
         "camera_id": camera.id,
         "lat": lat,
         "lon": lon,
+        "location_source": str(source),  # camera, device, gps or none (REQ C2)
         "heading": read.heading if read.heading is not None else camera.heading,
         "vehicle_color": read.vehicle_color,
         "vehicle_make": read.vehicle_make,
@@ -266,14 +270,18 @@ def _check_time(batch: _Batch, captured_at: datetime) -> None:
         )
 
 
-def _location(read: ReadIn, camera: Camera) -> tuple[float, float]:
+def _location(
+    batch: _Batch, read: ReadIn, camera: Camera, captured_at: datetime
+) -> tuple[float | None, float | None, str]:
     if (read.lat is None) != (read.lon is None):
         raise _RejectedError("lat/lon: give both or neither")
     if read.lat is not None and read.lon is not None:
-        return read.lat, read.lon
+        return read.lat, read.lon, LocationSource.DEVICE
+    if camera.kind == CameraKind.MOBILE:
+        return place_read(batch.session, camera.id, captured_at)  # its GPS track, or no fix
     if camera.lat is not None and camera.lon is not None:
-        return camera.lat, camera.lon  # a fixed camera's reads are where the camera is
-    raise _RejectedError(f"lat/lon: required for mobile camera {camera.id!r}")
+        return camera.lat, camera.lon, LocationSource.CAMERA  # a fixed camera's position
+    raise _RejectedError(f"lat/lon: required, camera {camera.id!r} has no position")
 
 
 def _check_images(

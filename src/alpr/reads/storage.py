@@ -70,7 +70,7 @@ def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
     columns = ", ".join(READ_COLUMNS)
     with connection.cursor() as cursor, cursor.copy(f"COPY reads ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[name] for name in READ_COLUMNS])
+            copy.write_row([row.get(name) for name in READ_COLUMNS])  # absent: NULL
 
 
 

@@ -1,4 +1,5 @@
-"""The annual report (REQ P1, H6): counts for one calendar year (UTC), JSON and Markdown.
+"""The annual report (REQ P1, H6): counts for one calendar year (UTC), JSON and Markdown
+(HTML, PDF, CSV and charts: alpr.reports.annual_files).
 
 Aggregates only — no plate, read id or person appears in it — so it can be published.
 """
@@ -16,7 +17,7 @@ from alpr.audit.events import AuditEvent
 from alpr.audit.models import AuditEntry
 from alpr.audit.service import record
 from alpr.cameras.models import Camera
-from alpr.hotlists.models import Alert, HotList, HotListEntry
+from alpr.hotlists.models import Alert, AlertResponse, HotList, HotListEntry
 from alpr.reads.models import Read
 from alpr.reports.models import AnnualReport, Audit, AuditFinding
 from alpr.sharing.models import Agency, Incident, Share, ShareRequest
@@ -43,6 +44,14 @@ def compute(session: Session, year: int) -> dict[str, Any]:
     requests = session.execute(select(ShareRequest.status, func.count()).where(
         ShareRequest.received_at >= since, ShareRequest.received_at < until)
         .group_by(ShareRequest.status)).all()
+    by_agency = session.execute(select(Agency.name, ShareRequest.status, func.count()).join(
+        Agency, Agency.id == ShareRequest.agency_id).where(
+        ShareRequest.received_at >= since, ShareRequest.received_at < until)
+        .group_by(Agency.name, ShareRequest.status)).all()
+    dispositions = session.execute(select(AlertResponse.disposition, func.count()).join(
+        Alert, Alert.id == AlertResponse.alert_id).where(
+        Alert.created_at >= since, Alert.created_at < until)
+        .group_by(AlertResponse.disposition)).all()
     entries = session.execute(select(HotList.source, HotListEntry.origin, func.count()).join(
         HotList, HotList.id == HotListEntry.list_id).where(
         HotListEntry.entered_at >= since, HotListEntry.entered_at < until)
@@ -70,6 +79,9 @@ def compute(session: Session, year: int) -> dict[str, Any]:
     by_source: dict[str, dict[str, int]] = {}
     for source, origin, n in entries:
         by_source.setdefault(str(source), {})[str(origin)] = int(n)
+    decisions: dict[str, dict[str, int]] = {}
+    for agency, decision, n in sorted(by_agency, key=lambda r: (str(r[0]), str(r[1]))):
+        decisions.setdefault(str(agency), {})[str(decision)] = int(n)
     return {
         "year": year,
         "cameras": session.scalar(select(func.count()).select_from(Camera)) or 0,
@@ -78,11 +90,12 @@ def compute(session: Session, year: int) -> dict[str, Any]:
                      "by_purpose_category": dict(sorted(searches.items()))},
         "sharing": {"shares": sum(int(n) for _, n in shares),
                     "shares_by_agency": _counted(shares),
-                    "requests_by_decision": _counted(requests)},
+                    "requests_by_decision": _counted(requests),
+                    "requests_by_agency_and_decision": decisions},
         "hotlist_entries": {"total": sum(int(n) for *_, n in entries),
                             "by_source": dict(sorted(by_source.items()))},
         "alerts": {"total": count(Alert, Alert.created_at), "verified": verified,
-                   **alerts_by},
+                   **alerts_by, "dispositions": _counted(dispositions)},
         "audits": {"performed": _counted(audits), "findings_by_check": _counted(found)},
         "trainings": _counted(trainings),
         "breaches": count(Incident, Incident.discovered_at),

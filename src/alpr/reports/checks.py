@@ -13,6 +13,10 @@ The rules, all read from the policy (`[audits]`, `[search]`, `[retention]`, `[sh
   longer.
 - share-agreement: a share with no agreement covering the day it was made.
 - hotlist-approval: an active manual hot-list entry nobody else approved.
+- sensitive-location: a search whose area or results touched a sensitive location
+  (`search.sensitive_locations`): a violation without a court-order reference, else for
+  review (is the order real and does it cover the search?); a search refused there is
+  listed for review too (who tried to look?).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from alpr.policy import Policy
 from alpr.reads.models import Read
 from alpr.retention.holds import held_condition
 from alpr.search.purpose import FORBIDDEN_RULES, IDENTIFIER_RULES
+from alpr.search.sensitive import touched
 from alpr.sharing.models import Agency, Agreement, Share, ShareRequest
 from alpr.users.lifecycle import access_problems, last_training
 from alpr.users.models import AccountStatus, User
@@ -180,9 +185,41 @@ def unapproved_hotlist_entries(session: Session, policy: Policy) -> list[Found]:
             for e in entries if not e.decided_by or e.decided_by == e.entered_by]
 
 
+def sensitive_searches(session: Session, entries: list[AuditEntry], policy: Policy,
+                       since: datetime, until: datetime) -> list[Found]:
+    locations = policy.search.sensitive_locations
+    found = []
+    for e in entries:
+        recorded = list(e.details.get("sensitive_locations") or [])
+        # Re-check the recorded area against today's list: catches searches made before a
+        # place was listed, or written without the check.
+        recorded_names = {str(t.get("name")) for t in recorded}
+        recorded += [t.as_details() for t in touched(e.details.get("query") or {}, [], locations)
+                     if t.location.name not in recorded_names]
+        if not recorded:
+            continue
+        order = e.details.get("court_order")
+        places = ", ".join(f"{t.get('name')} ({t.get('kind')})" for t in recorded)
+        found.append(Found(
+            "sensitive-location", "review" if order else "violation", f"search {e.id}",
+            (f"search under court order {order!r} touched {places}: check the order" if order
+             else f"search without a court order touched {places}"),
+            {"audit_entry": e.id, "actor": e.actor, "court_order": order,
+             "locations": recorded}))
+    refused = session.scalars(select(AuditEntry).where(
+        AuditEntry.event == AuditEvent.SEARCH_REFUSED.value, AuditEntry.at >= since,
+        AuditEntry.at < until).order_by(AuditEntry.id))
+    found += [Found("sensitive-location", "review", f"refused search {e.id}",
+                    f"{e.actor} tried a search at a sensitive location without a court order",
+                    {"audit_entry": e.id, "actor": e.actor})
+              for e in refused if "[rule: sensitive-location]" in str(e.details.get("reason"))]
+    return found
+
+
 def run_checks(session: Session, entries: list[AuditEntry], *, policy: Policy,
                since: datetime, until: datetime, now: datetime) -> list[Found]:
     return [*weak_purposes(entries, policy), *unusual_activity(entries, policy),
             *lapsed_accounts(session, policy, now), *retention(session, policy, now),
             *shares_without_agreement(session, policy, since, until),
-            *unapproved_hotlist_entries(session, policy)]
+            *unapproved_hotlist_entries(session, policy),
+            *sensitive_searches(session, entries, policy, since, until)]

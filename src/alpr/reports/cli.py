@@ -12,7 +12,7 @@ from rich.table import Table
 from alpr.console import acting_as, configured_policy, console, fail, parse_when
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.reports import annual, audits, operator
+from alpr.reports import annual, annual_files, audits, operator
 from alpr.reports.audits import AuditError
 from alpr.reports.models import Audit
 from alpr.users.permissions import Permission
@@ -20,10 +20,6 @@ from alpr.users.permissions import Permission
 audits_app = typer.Typer(help="Periodic and operator audits (REQ L3–L6).", no_args_is_help=True)
 reports_app = typer.Typer(help="The annual report and the operator audit (REQ P1, L6).",
                           no_args_is_help=True)
-
-
-
-
 
 
 def _line(audit: Audit) -> str:
@@ -140,19 +136,27 @@ def publish(audit_id: int) -> None:
 @reports_app.command("annual")
 def annual_report(year: Annotated[int, typer.Option(help="Calendar year, e.g. 2026")],
                   out: Annotated[Path | None, typer.Option(
-                      help="Directory for annual-YEAR.json and annual-YEAR.md")] = None
+                      help="Directory for annual-YEAR.{json,md,html,pdf}, one CSV per"
+                      " section and the PNG charts")] = None
                   ) -> None:
-    """Counts for the year as JSON and Markdown (REQ P1, H6)."""
+    """Counts for the year as JSON, Markdown, HTML, PDF and CSV tables (REQ P1, H6)."""
+    if not 1970 <= year <= 9998:
+        raise fail(f"--year {year}: give a calendar year such as 2026")
     actor = acting_as(Permission.AUDIT_VIEW)
     policy = configured_policy()
     with unit_of_work() as session:
-        data = annual.generate(session, year=year, actor=actor, now=utcnow()).data
+        report = annual.generate(session, year=year, actor=actor, now=utcnow())
+        data, generated_at = report.data, report.generated_at
     text = annual.markdown(data, agency=policy.agency.name)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / f"annual-{year}.json").write_text(json.dumps(data, indent=2) + "\n")
         (out / f"annual-{year}.md").write_text(text)
+        written = annual_files.write_all(data, out, agency=policy.agency.name,
+                                         generated_at=generated_at)
     console.print(text, markup=False)
+    if out is not None:
+        console.print(f"wrote {len(written) + 2} files to {out}", markup=False)
 
 
 @reports_app.command("operator")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alpr.db.base import Base, JsonDict, UtcDateTime
@@ -86,3 +86,20 @@ class AnnualReport(Base):
     generated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     generated_by: Mapped[str] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(JsonDict)
+
+
+class PublishedChainHead(Base):
+    """The audit chain's head as published on the transparency page, once a day (REQ P2).
+
+    Anyone who copied a day's hash can later check that the entry `last_id` still has it,
+    i.e. that the log up to that day was not rewritten. `figures` holds the 30-day counts
+    published with it (computed once a day, so the public page never scans the reads).
+    """
+
+    __tablename__ = "published_chain_heads"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    figures: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
 from alpr.config import get_settings
 from alpr.console import acting_as, console, fail
@@ -18,7 +17,7 @@ from alpr.jobs.registry import JobContext, load_all, run_job
 from alpr.policy import load_checked_policy
 from alpr.reads.plates import normalize_plate
 from alpr.retention import holds
-from alpr.retention.models import Hold, HoldRead, HoldReason
+from alpr.retention.models import HoldReason
 from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Retention: purge and logical deletion.", no_args_is_help=True)
@@ -106,9 +105,7 @@ def list_holds() -> None:
     """Holds with their reads, status and last verification."""
     acting_as(Permission.RETENTION_MANAGE)
     with unit_of_work() as session:
-        rows = session.execute(
-            select(Hold, func.count(HoldRead.read_id)).outerjoin(HoldRead).group_by(Hold.id)
-            .order_by(Hold.id)).all()
+        rows = holds.all_holds(session)
     table = Table("id", "case", "reason", "reads", "status", "requested by", "verified")
     for hold, count in rows:
         table.add_row(str(hold.id), hold.case_number, hold.reason, str(count), hold.status,

@@ -113,6 +113,16 @@ def verify_package(data: bytes, *, key: bytes) -> list[str]:
     return problems
 
 
+def all_downloads(session: Session) -> list[Download]:
+    return list(session.scalars(select(Download).order_by(Download.id)))
+
+
+def is_overdue(download: Download, now: datetime) -> bool:
+    """Past its destruction deadline and not recorded as destroyed (REQ R7)."""
+    return (download.destroy_by is not None and download.destroy_by <= now
+            and download.destroyed_at is None)
+
+
 def overdue_downloads(session: Session, *, now: datetime) -> list[Download]:
     """Downloads past their destruction deadline and not recorded as destroyed (REQ R7)."""
     return list(session.scalars(select(Download).where(

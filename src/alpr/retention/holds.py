@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
@@ -18,6 +19,13 @@ from alpr.retention.models import Hold, HoldRead, HoldReason, HoldStatus
 
 class HoldError(ValueError):
     """A hold request that cannot be honoured; the message says why."""
+
+
+class HoldAction(Protocol):
+    """approve_hold, review_hold: one step on one hold by one person."""
+
+    def __call__(self, session: Session, *, hold_id: int, actor: str, now: datetime
+                 ) -> Hold: ...
 
 
 def request_hold(
@@ -49,6 +57,25 @@ def reads_of_plate(session: Session, *, plate: str, since: datetime, until: date
     """The reads of one plate in a time window, for a hold by plate and time (REQ R3)."""
     return list(session.scalars(select(Read.id).where(
         Read.plate_normalized == plate, Read.captured_at >= since, Read.captured_at < until)))
+
+
+def all_holds(session: Session) -> list[tuple[Hold, int]]:
+    """Every hold with the number of reads it covers, oldest first."""
+    rows = session.execute(select(Hold, func.count(HoldRead.read_id)).outerjoin(HoldRead)
+                           .group_by(Hold.id).order_by(Hold.id)).all()
+    return [(hold, count) for hold, count in rows]
+
+
+def read_count(session: Session, hold_id: int) -> int:
+    return session.scalar(select(func.count()).where(HoldRead.hold_id == hold_id)) or 0
+
+
+def review_due(hold: Hold, policy: Policy) -> datetime | None:
+    """When an active hold is released unless re-verified (REQ R5); None if never."""
+    every = policy.retention.hold_reverify_every
+    if every is None or hold.status != HoldStatus.ACTIVE or hold.last_verified_at is None:
+        return None
+    return every.after(hold.last_verified_at)
 
 
 def _hold(session: Session, hold_id: int) -> Hold:

@@ -10,6 +10,8 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import record
 from alpr.config import get_settings
 from alpr.console import acting_as, console, fail
 from alpr.db.base import utcnow
@@ -33,6 +35,8 @@ def search_command(
     code_section: Annotated[str | None, typer.Option()] = None,
     last_name: Annotated[str | None, typer.Option()] = None,
     description: Annotated[str | None, typer.Option()] = None,
+    court_order: Annotated[str | None, typer.Option(
+        help="Court order or warrant reference (needed near sensitive locations)")] = None,
     since: Annotated[datetime | None, typer.Option()] = None,
     until: Annotated[datetime | None, typer.Option()] = None,
     camera: Annotated[list[str] | None, typer.Option(help="Repeat for several")] = None,
@@ -51,14 +55,17 @@ def search_command(
             page_size=500)
         given = PurposeIn(category=purpose, case_number=case_number, code_section=code_section,
                           last_name=last_name, description=description,
-                          on_behalf_of=on_behalf_of, attests_standard=attest,
-                          attests_prohibited_uses=attest)
+                          court_order=court_order, on_behalf_of=on_behalf_of,
+                          attests_standard=attest, attests_prohibited_uses=attest)
         checked = validate_purpose(given, policy=policy)
         with unit_of_work() as session:
             found = service.search(session, query=query, purpose=checked,
                                    caller=service.Caller(actor, None), policy=policy,
                                    now=utcnow())
-    except (ValidationError, PurposeRefused, service.SearchError, ValueError) as error:
+    except (PurposeRefused, service.SearchError) as error:
+        _audit_refusal(actor, error)
+        raise fail(f"search refused: {error}") from error
+    except (ValidationError, ValueError) as error:
         raise fail(f"search refused: {error}") from error
     if as_geojson:
         console.print_json(json.dumps(geojson(found.reads)))
@@ -67,9 +74,20 @@ def search_command(
                   title=f"{len(found.reads)} reads (audit entry {found.audit_id})")
     for read in found.reads:
         table.add_row(read.captured_at.strftime("%Y-%m-%d %H:%M:%S"), read.plate_normalized,
-                      read.camera_id, f"{read.lat:.5f}", f"{read.lon:.5f}",
+                      read.camera_id, _coordinate(read.lat), _coordinate(read.lon),
                       " ".join(filter(None, (read.vehicle_color, read.vehicle_make))))
     console.print(table)
+
+
+def _audit_refusal(actor: str, error: Exception) -> None:
+    """A refused search is audited as the API does: an auditor sees who tried what."""
+    with unit_of_work() as session:
+        record(session, event=AuditEvent.SEARCH_REFUSED, actor=actor, outcome=Outcome.DENIED,
+               details={"path": "cli:search", "reason": str(error)})
+
+
+def _coordinate(value: float | None) -> str:
+    return "" if value is None else f"{value:.5f}"
 
 
 def _aware(moment: datetime | None) -> datetime | None:

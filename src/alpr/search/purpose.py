@@ -25,6 +25,9 @@ class PurposeIn(BaseModel):
     code_section: str | None = Field(default=None, description="e.g. PC 459")
     last_name: str | None = Field(default=None, description="Suspect's last name only")
     description: str | None = Field(default=None, max_length=500)
+    court_order: str | None = Field(
+        default=None, max_length=200,
+        description="Court order or warrant reference; required near sensitive locations")
     on_behalf_of: str = Field(min_length=1, description="The employee the access is for (Q4)")
     attests_standard: bool = Field(description="The standard (e.g. reasonable suspicion) is met")
     attests_prohibited_uses: bool = Field(description="None of the prohibited uses applies (Q8)")
@@ -47,10 +50,12 @@ class Purpose:
     last_name: str | None
     description: str | None
     on_behalf_of: str
+    court_order: str | None = None
 
     def summary(self) -> str:
         parts = [self.label]
         parts += [f"case {self.case_number}"] if self.case_number else []
+        parts += [f"court order {self.court_order}"] if self.court_order else []
         parts += [self.code_section] if self.code_section else []
         parts += [f"re {self.last_name}"] if self.last_name else []
         return "; ".join(parts) + (f" — {self.description}" if self.description else "")
@@ -94,7 +99,7 @@ def validate_purpose(given: PurposeIn, *, policy: Policy) -> Purpose:
                              f" choose one of: {codes}")
     texts = {"case number": given.case_number, "code section": given.code_section,
              "last name": given.last_name, "description": given.description,
-             "on behalf of": given.on_behalf_of}
+             "court order": given.court_order, "on behalf of": given.on_behalf_of}
     for field, value in texts.items():
         for rule, pattern in FORBIDDEN_RULES:
             if value and pattern.search(value):
@@ -104,13 +109,17 @@ def validate_purpose(given: PurposeIn, *, policy: Policy) -> Purpose:
         if field == "on behalf of" or not value:
             continue
         for rule, what, pattern in IDENTIFIER_RULES:
+            # A warrant reference is the order's own number, not someone's criminal history.
+            if field == "court order" and rule == "criminal-history":
+                continue
             if pattern.search(value):
                 raise PurposeRefused(rule, f"the {field} appears to contain {what}; a purpose"
                                      " may name a suspect's last name only, no other personal"
                                      " identifiers or criminal-history data")
     references = {"case_number": _specific(given.case_number, policy),
                   "code_section": _specific(given.code_section, policy),
-                  "last_name": _specific(given.last_name, policy)}
+                  "last_name": _specific(given.last_name, policy),
+                  "court_order": _specific(given.court_order, policy)}
     if given.last_name and not _LAST_NAME.match(given.last_name.strip()):
         raise PurposeRefused("last-name", "the last name may contain letters, spaces, hyphens"
                              " and apostrophes only")
@@ -134,7 +143,8 @@ def validate_purpose(given: PurposeIn, *, policy: Policy) -> Purpose:
     return Purpose(category=permitted.code, label=permitted.label,
                    case_number=_clean(given.case_number), code_section=_clean(given.code_section),
                    last_name=_clean(given.last_name), description=_clean(given.description),
-                   on_behalf_of=given.on_behalf_of.strip())
+                   on_behalf_of=given.on_behalf_of.strip(),
+                   court_order=_clean(given.court_order))
 
 
 def _specific(value: str | None, policy: Policy) -> bool:

@@ -59,8 +59,8 @@ class ReadOut(BaseModel):
     region: str | None
     captured_at: datetime
     camera_id: str
-    lat: float
-    lon: float
+    lat: float | None  # None: a mobile unit's read without a GPS fix
+    lon: float | None
     heading: float | None
     vehicle_color: str | None
     vehicle_make: str | None

@@ -24,11 +24,12 @@ from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.models import Read
 from alpr.reads.plates import confusion_key, exact_key
+from alpr.search import sensitive
+from alpr.search.geo import EARTH_M, distance_m, in_polygon
 from alpr.search.models import DeletedReadApproval
 from alpr.search.purpose import Purpose
 from alpr.search.schemas import ApprovalIn, ReadOut, SearchQuery
 
-EARTH_M = 6_371_000.0
 MAX_GEO_CANDIDATES = 50_000
 APPROVAL_LIFETIME = timedelta(days=30)
 _WILDCARDS = re.compile(r"^[A-Z0-9*?]{1,10}$")
@@ -36,6 +37,19 @@ _WILDCARDS = re.compile(r"^[A-Z0-9*?]{1,10}$")
 
 class SearchError(ValueError):
     """A search that cannot run as asked; the message says why."""
+
+
+class SensitiveLocationRefused(SearchError):  # noqa: N818 (a refusal the user sees)
+    """The search touches a sensitive location and the purpose names no court order."""
+
+    rule = "sensitive-location"
+
+    def __init__(self, touched: list[sensitive.Touched]) -> None:
+        super().__init__("this search touches a sensitive location: "
+                         + "; ".join(t.describe() for t in touched)
+                         + " — give the court order or warrant authorizing it (purpose"
+                         f" court_order) [rule: {self.rule}]")
+        self.touched = touched
 
 
 @dataclass(frozen=True)
@@ -66,12 +80,18 @@ def search(session: Session, *, query: SearchQuery, purpose: Purpose, caller: Ca
     else:
         page = list(session.scalars(statement.offset(offset).limit(query.page_size + 1)))
     has_more = len(page) > query.page_size
-    reads = [_out(r) for r in page[: query.page_size]]
+    shown = page[: query.page_size]
+    touched = sensitive.touched(query, shown, policy.search.sensitive_locations)
+    if touched and not purpose.court_order:
+        raise SensitiveLocationRefused(touched)
+    reads = [_out(r) for r in shown]
     entry = record(session, event=AuditEvent.SEARCH_QUERY, actor=caller.actor, now=now,
                    organization=caller.organization, purpose=purpose.summary(), details={
                        "query": query.model_dump(mode="json", exclude_defaults=True),
                        "purpose_category": purpose.category, "case_number": purpose.case_number,
                        "on_behalf_of": purpose.on_behalf_of, "results": len(reads),
+                       "court_order": purpose.court_order,
+                       "sensitive_locations": [t.as_details() for t in touched],
                        "deleted_approval_id": approval.id if approval else None})
     return SearchResult(reads, has_more, entry.id)
 
@@ -133,26 +153,9 @@ def _bounding_box(query: SearchQuery) -> tuple[float, float, float, float] | Non
     return None
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_M * math.asin(math.sqrt(a))
-
-
-def in_polygon(lat: float, lon: float, polygon: list[tuple[float, float]]) -> bool:
-    """Ray casting: is the point inside the polygon (vertices as lat, lon)?"""
-    inside = False
-    for (lat1, lon1), (lat2, lon2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
-        if (lon1 > lon) != (lon2 > lon):
-            crossing = lat1 + (lon - lon1) * (lat2 - lat1) / (lon2 - lon1)
-            if lat < crossing:
-                inside = not inside
-    return inside
-
-
 def _inside(read: Read, query: SearchQuery) -> bool:
+    if read.lat is None or read.lon is None:
+        return False  # a read without a position lies in no area
     if query.near:
         return distance_m(query.near.lat, query.near.lon, read.lat, read.lon) <= query.near.radius_m
     return query.polygon is None or in_polygon(read.lat, read.lon, query.polygon)

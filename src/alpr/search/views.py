@@ -67,7 +67,8 @@ def search(
 def geojson(reads: list[ReadOut]) -> dict[str, Any]:
     """Map-ready results: one Point feature per read ([lon, lat], as GeoJSON wants)."""
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+        {"type": "Feature", "geometry": None if r.lat is None or r.lon is None
+         else {"type": "Point", "coordinates": [r.lon, r.lat]},
          "properties": r.model_dump(mode="json", exclude={"lat", "lon"})} for r in reads]}
 
 

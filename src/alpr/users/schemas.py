@@ -56,6 +56,7 @@ class UserOut(BaseModel):
     reviewed_at: datetime | None
     last_access_at: datetime | None
     suspended_until: datetime | None
+    locked_at: datetime | None = None  # locked out after failed logins, until unlocked
 
 
 class Reason(BaseModel):

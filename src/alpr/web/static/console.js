@@ -2,6 +2,8 @@
 // CSRF token, turn forms into API requests, and show what the API answered.
 "use strict";
 (function () {
+  const FLASH_KEY = "alpr_flash";
+
   function csrf() {
     const m = document.cookie.match(/(?:^|; )alpr_csrf=([^;]*)/);
     return m ? decodeURIComponent(m[1]) : "";
@@ -100,6 +102,8 @@
       form.dispatchEvent(new CustomEvent("api:done", { detail: result.data, bubbles: true }));
       const then = form.dataset.then || "";
       if (form.dataset.done) flash(form.dataset.done, "ok");
+      // Keep the message for the page that replaces this one.
+      if (form.dataset.done && then !== "reset") sessionStorage.setItem(FLASH_KEY, form.dataset.done);
       if (then === "reload") location.reload();
       else if (then.startsWith("redirect:")) location.href = then.slice(9);
       else if (then === "reset") form.reset();
@@ -127,6 +131,8 @@
     else submitApiForm(event);
   });
   document.addEventListener("DOMContentLoaded", function () {
+    const kept = sessionStorage.getItem(FLASH_KEY);
+    if (kept) { sessionStorage.removeItem(FLASH_KEY); flash(kept, "ok"); }
     const out = document.getElementById("logout");
     if (out) out.addEventListener("click", async function () {
       await api("POST", "/api/v1/auth/logout", undefined, { noRedirect: true });

@@ -1,0 +1,65 @@
+"""Console accounts for the demo: one per kind of user, ready to sign in.
+
+A real agency creates accounts with `alpr users create` and approval by a second person;
+the demo makes three trained, active ones so the console can be tried at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+from rich.table import Table
+
+from alpr.config import get_settings
+from alpr.console import console
+from alpr.db.base import utcnow
+from alpr.db.session import unit_of_work
+from alpr.policy import load_checked_policy
+from alpr.users import service
+from alpr.users.models import User
+from alpr.users.permissions import Role
+
+PASSWORD = "demo pass phrase"  # noqa: S105 -- demo data only: a local, throwaway store
+ACCOUNTS = (
+    ("demo-admin", "System and ALPR Administrator",
+     (Role.SYSTEM_ADMINISTRATOR, Role.ALPR_ADMINISTRATOR)),
+    ("demo-analyst", "Data User (searches)", (Role.DATA_USER,)),
+    ("demo-patrol", "Patrol (live alerts)", (Role.PATROL,)),
+    ("demo-auditor", "Auditor", (Role.AUDITOR,)),
+)
+
+
+def ensure_demo_accounts() -> dict[str, str]:
+    """Create the demo accounts if missing; return each one's TOTP secret."""
+    policy = load_checked_policy(get_settings().policy)
+    now = utcnow()
+    secrets: dict[str, str] = {}
+    with unit_of_work() as session:
+        for username, title, roles in ACCOUNTS:
+            user = session.query(User).filter_by(username=username).one_or_none()
+            if user is None:
+                service.create_user(
+                    session, username=username, full_name=title, agency=policy.agency.name,
+                    classification=policy.users.authorized_classifications[0], roles=roles,
+                    actor="demo", policy=policy, now=now, active=True)
+                service.set_password(session, username=username, password=PASSWORD,
+                                     actor="demo", policy=policy, now=now)
+                service.enroll_totp(session, username=username, actor="demo", now=now)
+                service.record_training(session, username=username, kind="initial",
+                                        actor="demo", now=now - timedelta(minutes=1))
+                user = service.get_user(session, username)
+            assert user.totp_secret is not None
+            secrets[username] = user.totp_secret
+    return secrets
+
+
+def print_demo_accounts(secrets: dict[str, str], url: str) -> None:
+    table = Table("user", "can", "password", title=f"Web console: {url}")
+    table.add_column("TOTP secret (authenticator app)", overflow="fold", min_width=32)
+    for username, title, _ in ACCOUNTS:
+        table.add_row(username, title, PASSWORD, secrets[username])
+    console.print(table)
+    codes = ", ".join(f"{user} {pyotp.TOTP(secret).now()}" for user, secret in secrets.items())
+    console.print(f"one-time codes right now (valid ~30 s): {codes}; later, add a secret to an"
+                  " authenticator app, or run `make demo` again to print fresh codes")

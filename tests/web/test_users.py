@@ -1,0 +1,99 @@
+"""The users page: an administrator approves a pending account, records its training,
+creates an account and suspends one; anyone without USERS_MANAGE gets a 403 page."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from alpr.db.base import utcnow
+from alpr.users import service
+from alpr.users.models import TrainingRecord, User
+from alpr.users.permissions import Role
+from tests.web.conftest import Console, login, screenshot
+
+
+def pending_user(console: Console, username: str) -> None:
+    with console.database.unit_of_work() as session:
+        service.create_user(
+            session, username=username, full_name="New Hire", agency="Test PD",
+            classification=console.policy.users.authorized_classifications[0],
+            roles=[Role.DATA_USER], actor="console-test", policy=console.policy, now=utcnow())
+
+
+def user(console: Console, username: str) -> tuple[User, list[TrainingRecord]]:
+    with console.database.unit_of_work() as session:
+        found = service.get_user(session, username)
+        trainings = list(session.scalars(select(TrainingRecord).where(
+            TrainingRecord.user_id == found.id)))
+        session.expunge_all()
+        return found, trainings
+
+
+def test_administrator_approves_a_pending_user_and_records_training(
+        page: Page, console: Console) -> None:
+    # REQ U1 REQ U4
+    pending_user(console, "newhire")
+    admin = console.account(Role.ALPR_ADMINISTRATOR, prefix="useradmin")
+    login(page, admin, next_path="/users")
+    row = page.locator("#pending-users").get_by_role("row").filter(has_text="newhire")
+    expect(row).to_contain_text("data-user")
+    row.get_by_role("button", name="Approve").click()
+    expect(page.locator("#flash")).to_have_text("newhire approved")
+    expect(page.locator("#pending-users").get_by_role("row").filter(has_text="newhire")
+           ).to_have_count(0)
+    approved, trainings = user(console, "newhire")
+    assert (approved.status, approved.approved_by) == ("active", f"user:{admin.username}")
+    assert trainings == []
+
+    row = page.locator("#accounts").get_by_role("row").filter(has_text="newhire")
+    expect(row).to_contain_text("Training: never done")  # no access until trained (U4)
+    row.get_by_text("Actions").click()
+    row.get_by_label("Training for newhire").select_option("initial")
+    screenshot(page, "users")
+    row.get_by_role("button", name="Record training").click()
+    expect(page.locator("#flash")).to_have_text("Training recorded for newhire")
+    _, trainings = user(console, "newhire")
+    assert [(t.kind, t.recorded_by) for t in trainings] == [("initial", f"user:{admin.username}")]
+    expect(page.locator("#training-due").get_by_role("row").filter(has_text="newhire")
+           ).to_have_count(0)
+
+
+def test_new_account_is_pending_and_suspension_needs_a_reason(
+        page: Page, console: Console) -> None:
+    # REQ U3 REQ U10
+    target = console.account(Role.DATA_USER, prefix="misuser")
+    admin = console.account(Role.ALPR_ADMINISTRATOR, prefix="useradmin")
+    login(page, admin, next_path="/users")
+    form = page.locator("#user-form")
+    form.get_by_label("User name").fill("analyst7")
+    form.get_by_label("Full name").fill("Dana Analyst")
+    form.get_by_label("Job classification").select_option(
+        console.policy.users.authorized_classifications[-1])
+    form.get_by_label("Roles").select_option(["data-user", "auditor"])
+    form.get_by_role("button", name="Create account").click()
+    expect(page.locator("#flash")).to_contain_text("Account created")
+    expect(page.locator("#pending-users")).to_contain_text("analyst7")
+    created, _ = user(console, "analyst7")
+    assert (created.status, created.roles) == ("pending", ["data-user", "auditor"])
+
+    row = page.locator("#accounts").get_by_role("row").filter(has_text=target.username)
+    row.get_by_text("Actions").click()
+    row.get_by_label(f"Reason for suspending {target.username}").fill("searched without a case")
+    row.get_by_role("button", name="Suspend for misuse").click()
+    expect(page.locator("#flash")).to_have_text(f"{target.username} suspended")
+    row = page.locator("#accounts").get_by_role("row").filter(has_text=target.username)
+    expect(row).to_contain_text("misuse: searched without a case")
+    suspended, _ = user(console, target.username)
+    assert suspended.status == "suspended" and suspended.suspended_until is not None
+
+
+def test_data_user_gets_403_on_users(page: Page, console: Console) -> None:
+    # REQ U2
+    officer = console.account(Role.DATA_USER, prefix="officer")
+    login(page, officer, next_path="/")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Users")
+           ).to_have_count(0)
+    response = page.goto("/users")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("alert")).to_contain_text("requires permission users:manage")
