@@ -50,3 +50,20 @@ def test_suspended_account_is_told_why(page: Page, console: Console) -> None:
     page.get_by_label("I have read and accept").check()
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("form [data-error]")).to_contain_text("suspended")
+
+
+def test_login_page_asks_for_the_device_where_policy_requires_it() -> None:
+    # REQ U12 — registered devices only: the sign-in page asks for the device's token
+    from fastapi.testclient import TestClient
+
+    from alpr.api.app import create_app
+    from alpr.policy import default_policy
+
+    base = default_policy()
+    strict = base.model_copy(update={"security": base.security.model_copy(
+        update={"require_registered_devices": True})})
+    for policy, asked in ((base, False), (strict, True)):
+        with TestClient(create_app(policy=policy)) as client:
+            page = client.get("/login", headers={"accept": "text/html"})
+        assert page.status_code == 200
+        assert ('id="device_token"' in page.text) is asked
