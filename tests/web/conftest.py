@@ -166,11 +166,12 @@ def page(browser: Browser, console: Console) -> Iterator[Page]:
     context.close()
 
 
-def login(page: Page, account: Account, *, next_path: str = "/") -> None:
+def login(page: Page, account: Account, *, next_path: str = "/", password: str = PASSWORD
+          ) -> None:
     """Sign in through the login page as a person would: password, one-time code, notice."""
     page.goto(f"/login?next={next_path}")
     page.get_by_label("User name").fill(account.username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_label("One-time code").fill(account.code())
     page.get_by_label("I have read and accept").check()
     page.get_by_role("button", name="Sign in").click()

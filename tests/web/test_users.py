@@ -3,14 +3,18 @@ creates an account and suspends one; anyone without USERS_MANAGE gets a 403 page
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from alpr.db.base import utcnow
 from alpr.users import service
 from alpr.users.models import TrainingRecord, User
 from alpr.users.permissions import Role
-from tests.web.conftest import Console, login, screenshot
+from alpr.users.security import verify_password
+from tests.web.conftest import Account, Console, login, screenshot
 
 
 def pending_user(console: Console, username: str) -> None:
@@ -97,3 +101,41 @@ def test_data_user_gets_403_on_users(page: Page, console: Console) -> None:
     response = page.goto("/users")
     assert response is not None and response.status == 403
     expect(page.get_by_role("alert")).to_contain_text("requires permission users:manage")
+
+
+def test_credentials_issued_on_the_page_let_the_person_sign_in_and_change_them(
+        page: Page, console: Console, browser: Browser) -> None:
+    # REQ U11 — a console-created account gets its first password and authenticator secret
+    # from an administrator, once; the person then sets their own password.
+    pending_user(console, "newcomer")
+    admin = console.account(Role.ALPR_ADMINISTRATOR, prefix="useradmin")
+    login(page, admin, next_path="/users")
+    row = page.locator("#pending-users").get_by_role("row").filter(has_text="newcomer")
+    row.locator("summary", has_text="Sign-in credentials").click()
+    row.get_by_label("First password for newcomer").fill("first pass phrase")
+    row.get_by_role("button", name="Issue sign-in credentials").click()
+    issued = row.locator(".issued")
+    expect(issued.get_by_role("img", name="QR code for the authenticator app of newcomer")
+           ).to_be_visible()
+    screenshot(page, "users-credentials")
+    secret = re.search(r"type it\): ([A-Z2-7]+)\.", issued.inner_text())
+    assert secret is not None
+    row.get_by_role("button", name="Approve").click()
+    expect(page.locator("#flash")).to_have_text("newcomer approved")
+    with console.database.unit_of_work() as session:
+        service.record_training(session, username="newcomer", kind="initial",
+                                actor="console-test", now=utcnow() - timedelta(minutes=1))
+
+    context = browser.new_context(base_url=console.url)
+    newcomer = context.new_page()
+    login(newcomer, Account("newcomer", secret.group(1)), password="first pass phrase",
+          next_path="/account")
+    newcomer.get_by_label("Current password").fill("first pass phrase")
+    newcomer.get_by_label("New password").fill("only the newcomer knows")
+    newcomer.get_by_role("button", name="Change password").click()
+    newcomer.wait_for_url(re.compile(r".*/login$"))
+    expect(newcomer.locator("#flash")).to_have_text("Password changed: sign in with the new one")
+    context.close()
+    with console.database.unit_of_work() as session:
+        assert verify_password(service.get_user(session, "newcomer").password_hash,
+                               "only the newcomer knows")

@@ -26,6 +26,7 @@ from alpr.reports.views import router as audits_router
 from alpr.retention.views import router as retention_router
 from alpr.search.views import router as search_router
 from alpr.sharing.views import router as sharing_router
+from alpr.users.credentials import router as credentials_router
 from alpr.users.views import auth_router
 from alpr.users.views import router as users_router
 from alpr.web import install as install_console
@@ -34,6 +35,7 @@ ROUTERS = (
     health_router,
     auth_router,
     users_router,
+    credentials_router,
     cameras_router,
     reads_router,
     hotlists_router,

@@ -27,3 +27,10 @@ def login_page(request: Request, _: Annotated[None, Depends(public)], policy: Po
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: Annotated[Principal, Depends(page())]) -> HTMLResponse:
     return render(request, "home.html", principal, title="Start")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, principal: Annotated[Principal, Depends(page())],
+            policy: PolicyDep) -> HTMLResponse:
+    return render(request, "account.html", principal, title="Your account",
+                  min_length=policy.security.password_min_length)
