@@ -67,3 +67,24 @@ def test_login_page_asks_for_the_device_where_policy_requires_it() -> None:
             page = client.get("/login", headers={"accept": "text/html"})
         assert page.status_code == 200
         assert ('id="device_token"' in page.text) is asked
+
+
+def test_every_answer_carries_the_security_headers() -> None:
+    # REQ U11 — console pages cannot be framed or cached, and run only the server's scripts
+    from fastapi.testclient import TestClient
+
+    from alpr.api.app import create_app
+    from alpr.config import Settings
+    from alpr.web.headers import content_security_policy
+
+    with TestClient(create_app(settings=Settings())) as client:
+        login_page = client.get("/login", headers={"accept": "text/html"})
+        health = client.get("/api/v1/health")
+    assert login_page.headers["x-frame-options"] == "DENY"
+    assert login_page.headers["cache-control"] == "no-store"
+    assert "script-src 'self';" in login_page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in login_page.headers["content-security-policy"]
+    assert health.headers["x-content-type-options"] == "nosniff"
+    assert "cache-control" not in health.headers  # JSON answers keep their own caching
+    tiles = content_security_policy("https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: blob: https://*.tile.example.org;" in tiles

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alpr.web import alerts, audit, cameras, holds, hotlists, search, sharing, users
+from alpr.web.headers import SecurityHeaders
 from alpr.web.home import router as home_router
 from alpr.web.pages import HERE, login_url, render
 
@@ -22,6 +23,7 @@ def install(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
+    app.add_middleware(SecurityHeaders, tile_url=app.state.settings.map_tile_url)
 
 
 async def _error_page(request: Request, error: StarletteHTTPException) -> Response:
