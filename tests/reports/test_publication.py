@@ -141,3 +141,7 @@ def test_one_publication_a_day_and_a_rewritten_log_is_refused(
             PublishedChainHead.day == NOW.date()).values(hash="f" * 64))
     with pytest.raises(publication.ChainBrokenError, match="no longer has the hash"):
         _publish(database, policy, NOW + timedelta(days=1))
+    # ... and `alpr audit verify` names the published day whose hash no longer matches.
+    verified = runner.invoke(audit_app, [])
+    assert verified.exit_code == 1
+    assert f"no longer has the hash published on {NOW:%Y-%m-%d}" in verified.output

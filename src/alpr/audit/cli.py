@@ -32,11 +32,18 @@ def verify_and_record(actor: str) -> ChainReport:
 
 @app.command("verify")
 def verify() -> None:
-    """Check every entry's link and content; exit 1 at the first broken one."""
+    """Check every entry's link and content, and the heads published on the transparency
+    page; exit 1 at the first problem."""
+    from alpr.reports.publication import mismatched_publications
+
     report = verify_and_record(cli_actor())
     if not report.ok:
         raise fail(f"audit chain broken at entry {report.broken_id}: {report.reason}"
                    f" ({report.checked} entries before it are intact)")
+    with unit_of_work() as session:
+        rewritten = mismatched_publications(session)
+    if rewritten:
+        raise fail("audit log rewritten after publication: " + "; ".join(rewritten))
     console.print(f"audit chain intact: {report.checked} entries verified")
     # The head is what the transparency page publishes daily: compare it with a copy.
     console.print(f"head: entry {report.head_id}, hash {report.head_hash}")
