@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true", help="write failure images")
     args = parser.parse_args()
     recognizer = load_recognizer(reader=args.reader)
-    name = f"{recognizer.detector.name} + {recognizer.reader.name}"
+    name = f"{recognizer.detector.name} + {recognizer.reader_name}"
     recognizer.recognize(np.zeros((720, 1280, 3), dtype=np.uint8))  # load models, warm up
 
     def regions(image: Image) -> list[Box]:

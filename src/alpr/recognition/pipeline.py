@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from alpr.recognition.fusion import fuse
 from alpr.recognition.interfaces import (
     Box,
     Detector,
@@ -46,20 +47,25 @@ def decode_image(data: bytes, name: str = "image") -> Image:
 class Recognizer:
     """Finds and reads the plates in a frame with interchangeable engines."""
 
-    def __init__(self, detector: Detector, reader: Reader) -> None:
+    def __init__(self, detector: Detector, reader: Reader, second: Reader | None = None
+                 ) -> None:
         self.detector = detector
         self.reader = reader
+        self.second = second  # a second reader whose readings are fused with the first's
+
+    @property
+    def reader_name(self) -> str:
+        return self.reader.name + (f"+{self.second.name}" if self.second else "")
 
     def recognize(self, image: Image) -> list[PlateResult]:
         """Plates in a BGR frame, most confident first, one per physical plate."""
         regions = self.detector.detect(image)[:MAX_READ]
         if not regions:
             return []
-        if getattr(self.reader, "wants", "text") == "plate":
-            crops = [plate_crop(image, r.box) for r in regions]
-        else:
-            crops = [r.crop for r in regions]
-        readings = self.reader.read(crops)
+        readings = self._read(self.reader, image, regions)
+        if self.second is not None:
+            seconds = self._read(self.second, image, regions)
+            readings = [fuse(a, b) for a, b in zip(readings, seconds, strict=True)]
         results: list[PlateResult] = []
         for region, reading in zip(regions, readings, strict=True):
             result = self._result(region, reading)
@@ -71,6 +77,12 @@ class Recognizer:
             if all(result.box.iou(k.box) < DUPLICATE_IOU for k in kept):
                 kept.append(result)
         return kept
+
+    @staticmethod
+    def _read(reader: Reader, image: Image, regions: list[PlateRegion]) -> list[Reading]:
+        if getattr(reader, "wants", "text") == "plate":
+            return reader.read([plate_crop(image, r.box) for r in regions])
+        return reader.read([r.crop for r in regions])
 
     def recognize_file(self, path: Path | str) -> list[PlateResult]:
         path = Path(path)

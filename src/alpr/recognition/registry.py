@@ -1,4 +1,5 @@
-"""Engines by name: `ALPR_DETECTOR` and `ALPR_READER` pick them (default "paddle")."""
+"""Engines by name: `ALPR_DETECTOR` and `ALPR_READER` pick them (defaults: the paddle
+detector; the paddle and crnn readers, fused)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ DETECTORS: dict[str, Callable[[], Detector]] = {"paddle": _paddle_detector}
 # "crnn" is our own plate reader (training/train_ocr.py), shipped as ONNX in the package.
 READERS: dict[str, Callable[[], Reader]] = {"paddle": _paddle_reader, "crnn": _crnn_reader}
 DEFAULT_DETECTOR = "paddle"
-DEFAULT_READER = "paddle"
+# Both readers, fused: chosen on the held-out crops (docs/recognition.md), never on dev.
+DEFAULT_READER = "paddle+crnn"
 
 
 def _pick(kind: str, name: str, known: dict[str, Callable[[], object]]) -> None:
@@ -40,9 +42,16 @@ def _pick(kind: str, name: str, known: dict[str, Callable[[], object]]) -> None:
 
 
 def load_recognizer(detector: str | None = None, reader: str | None = None) -> Recognizer:
-    """A Recognizer with the named engines, else ALPR_DETECTOR / ALPR_READER, else paddle."""
+    """A Recognizer with the named engines, else ALPR_DETECTOR / ALPR_READER, else the
+    defaults."""
     detector = detector or os.environ.get("ALPR_DETECTOR") or DEFAULT_DETECTOR
     reader = reader or os.environ.get("ALPR_READER") or DEFAULT_READER
     _pick("detector", detector, dict(DETECTORS))
-    _pick("reader", reader, dict(READERS))
-    return Recognizer(DETECTORS[detector](), READERS[reader]())
+    # "paddle+crnn": both readers on every region, their readings fused (recognition.fusion).
+    names = reader.split("+")
+    if len(names) > 2:
+        raise ValueError(f"reader {reader!r}: at most two readers (e.g. paddle+crnn)")
+    for name in names:
+        _pick("reader", name, dict(READERS))
+    second = READERS[names[1]]() if len(names) == 2 else None
+    return Recognizer(DETECTORS[detector](), READERS[names[0]](), second)
