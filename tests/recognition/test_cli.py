@@ -42,7 +42,8 @@ def test_json_lines_per_image(app: typer.Typer, images: Path) -> None:  # REQ C1
     assert plate["plate"] == "7ABC123"
     assert plate["region"] == "ca"
     assert len(plate["box"]) == 4 and all(isinstance(v, int) for v in plate["box"])
-    assert plate["candidates"][0] == ["7ABC123", plate["confidence"]]
+    top, score = plate["candidates"][0]
+    assert (top, score) == ("7ABC123", pytest.approx(plate["confidence"], abs=1e-3))
 
 
 def test_directory_expands_and_a_corrupt_image_fails_at_the_end(
