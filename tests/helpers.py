@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import pyotp
@@ -12,13 +12,14 @@ from PIL import Image
 from alpr.cameras.models import Camera
 from alpr.db.base import utcnow
 from alpr.db.session import Database
-from alpr.policy import default_policy
+from alpr.policy import Policy, default_policy
 from alpr.users import service
 from alpr.users.auth import login
 from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
 
 CameraFactory = Callable[..., tuple[Camera, str]]
+PASSWORD = "a long pass phrase"
 
 
 def jpeg(color: tuple[int, int, int] = (200, 200, 200), size: tuple[int, int] = (64, 32)) -> bytes:
@@ -27,24 +28,34 @@ def jpeg(color: tuple[int, int, int] = (200, 200, 200), size: tuple[int, int] = 
     return buffer.getvalue()
 
 
-def cli_login(database: Database, username: str = "operator",
-              roles: tuple[Role, ...] = (Role.SYSTEM_ADMINISTRATOR, Role.ALPR_ADMINISTRATOR)
-              ) -> str:
-    """An active, trained account logged in for the CLI (as `alpr login` would)."""
-    policy = default_policy()
+def active_user(database: Database, username: str, roles: Sequence[Role], *,
+                policy: Policy | None = None, classification: str | None = None,
+                agency: str = "Test PD", password: str = PASSWORD) -> str:
+    """An active, trained account with a password and TOTP; returns the TOTP secret."""
+    policy = policy or default_policy()
     now = utcnow()
     with database.unit_of_work() as session:
         service.create_user(
-            session, username=username, full_name=username.title(), agency="Test PD",
-            classification=policy.users.authorized_classifications[0], roles=roles,
-            actor="console", policy=policy, now=now, active=True)
-        service.set_password(session, username=username, password="a long pass phrase",
+            session, username=username, full_name=username.title(), agency=agency,
+            classification=classification or policy.users.authorized_classifications[0],
+            roles=roles, actor="console", policy=policy, now=now, active=True)
+        service.set_password(session, username=username, password=password,
                              actor="console", policy=policy, now=now)
         secret = service.enroll_totp(session, username=username, actor="console", now=now)
         service.record_training(session, username=username, kind="initial", actor="console",
                                 now=now - timedelta(minutes=1))
-        result = login(session, username=username, password="a long pass phrase",
-                       code=pyotp.TOTP(secret).at(now), policy=policy, now=now)
+    return secret
+
+
+def cli_login(database: Database, username: str = "operator",
+              roles: tuple[Role, ...] = (Role.SYSTEM_ADMINISTRATOR, Role.ALPR_ADMINISTRATOR)
+              ) -> str:
+    """An active, trained account logged in for the CLI (as `alpr login` would)."""
+    secret = active_user(database, username, roles)
+    now = utcnow()
+    with database.unit_of_work() as session:
+        result = login(session, username=username, password=PASSWORD,
+                       code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now)
     assert result.token, result.refused
     save_token(result.token)
     return f"user:{username}"

@@ -18,6 +18,7 @@ from alpr.db.session import Database
 from alpr.policy import load_preset
 from alpr.users import service
 from alpr.users.permissions import Role
+from tests.helpers import active_user
 
 PASSWORD = "correct horse battery staple"
 
@@ -80,17 +81,9 @@ def test_patrol_users_see_alerts_but_cannot_change_data(app_routes: list[APIRout
 
 def trained_admin(database: Database) -> str:
     """An active, trained ALPR Administrator 'admin'; returns the TOTP secret."""
-    policy, now = load_preset("oakland"), utcnow()
-    with database.unit_of_work() as session:
-        service.create_user(session, username="admin", full_name="Ada Admin", agency="OPD",
-                            classification="Sworn personnel", actor="console", policy=policy,
-                            roles=[Role.ALPR_ADMINISTRATOR], now=now, active=True)
-        service.set_password(session, username="admin", password=PASSWORD, actor="console",
-                             policy=policy, now=now)
-        secret = service.enroll_totp(session, username="admin", actor="console", now=now)
-        service.record_training(session, username="admin", kind="initial", actor="console",
-                                now=now - timedelta(minutes=1))
-    return secret
+    return active_user(database, "admin", [Role.ALPR_ADMINISTRATOR],
+                       policy=load_preset("oakland"), classification="Sworn personnel",
+                       agency="OPD", password=PASSWORD)
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.policy import load_preset
 from alpr.users import service
+from alpr.users.permissions import Role
 from alpr.users.security import verify_password
+from tests.helpers import active_user
 from tests.users.test_api import PASSWORD, client, trained_admin
 
 __all__ = ["client"]  # the fixture
@@ -68,18 +70,8 @@ def test_administrator_issues_credentials_the_person_signs_in_and_changes_them(
 
 def test_only_user_managers_issue_credentials(client: TestClient, database: Database) -> None:
     # REQ U2 REQ U11
-    from alpr.users.permissions import Role
-
-    policy, now = load_preset("oakland"), utcnow()
-    with database.unit_of_work() as session:
-        service.create_user(session, username="dana", full_name="Dana", agency="OPD",
-                            classification="Sworn personnel", actor="console", policy=policy,
-                            roles=[Role.DATA_USER], now=now, active=True)
-        service.set_password(session, username="dana", password=PASSWORD, actor="console",
-                             policy=policy, now=now)
-        secret = service.enroll_totp(session, username="dana", actor="console", now=now)
-        service.record_training(session, username="dana", kind="initial", actor="console",
-                                now=now - timedelta(minutes=1))
+    secret = active_user(database, "dana", [Role.DATA_USER], policy=load_preset("oakland"),
+                         classification="Sworn personnel", agency="OPD", password=PASSWORD)
     dana = sign_in(client, "dana", PASSWORD, secret)
     assert client.post("/api/v1/users/admin/credentials", headers=dana,
                        json={"password": "a long pass phrase"}).status_code == 403

@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import count
 from pathlib import Path
 
@@ -29,17 +28,16 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from alpr.cameras.models import CameraKind
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
-from alpr.db.base import utcnow
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database
 from alpr.policy import Policy, default_policy
-from alpr.users import service
 from alpr.users.permissions import Role
+from tests.helpers import PASSWORD as PASSWORD
+from tests.helpers import active_user
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots of every page, for people and for docs/console.md (ALPR_ARTIFACTS_DIR overrides).
 ARTIFACTS = Path(os.environ.get("ALPR_ARTIFACTS_DIR", ROOT / "artifacts")) / "console"
-PASSWORD = "a long pass phrase"
 VIEWPORT = {"width": 1366, "height": 768}  # a patrol-car laptop
 
 
@@ -80,18 +78,7 @@ class Console:
         """A fresh active, trained account with TOTP (fresh: one-time codes are never
         accepted twice for the same account)."""
         username = f"{prefix}{next(self._names)}"
-        now = utcnow()
-        with self.database.unit_of_work() as session:
-            service.create_user(
-                session, username=username, full_name=username.title(), agency="Test PD",
-                classification=self.policy.users.authorized_classifications[0], roles=roles,
-                actor="console-test", policy=self.policy, now=now, active=True)
-            service.set_password(session, username=username, password=PASSWORD,
-                                 actor="console-test", policy=self.policy, now=now)
-            secret = service.enroll_totp(session, username=username, actor="console-test",
-                                         now=now)
-            service.record_training(session, username=username, kind="initial",
-                                    actor="console-test", now=now - timedelta(minutes=1))
+        secret = active_user(self.database, username, roles, policy=self.policy)
         return Account(username, secret)
 
     def camera(self, camera_id: str, *, lat: float = 37.8044, lon: float = -122.2712,

@@ -29,22 +29,15 @@ from alpr.cameras.admin import check_administrator
 from alpr.cameras.models import Camera, MaskedReadCount, MaskKind, PrivacyMask
 from alpr.cameras.service import CameraError, get_camera
 from alpr.db.base import utcnow
+from alpr.search.geo import in_polygon
 
 Point = tuple[float, float]
 MASKED_REASON = "inside a privacy mask (counted, not stored)"
 
 
 def point_in_polygon(point: Point, polygon: Sequence[Point]) -> bool:
-    """Ray casting; points are (x, y) or (lat, lon) pairs (zones are small: planar is fine)."""
-    x, y = point
-    inside = False
-    count = len(polygon)
-    for i in range(count):
-        x1, y1 = polygon[i]
-        x2, y2 = polygon[(i + 1) % count]
-        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-            inside = not inside
-    return inside
+    """Points are (x, y) or (lat, lon) pairs (zones are small: planar is fine)."""
+    return in_polygon(point[0], point[1], polygon)
 
 
 def check_polygon(kind: MaskKind, points: Sequence[Sequence[float]]) -> list[Point]:

@@ -22,7 +22,8 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def in_polygon(lat: float, lon: float, polygon: Sequence[LatLon]) -> bool:
-    """Ray casting: is the point inside the polygon (vertices as lat, lon)?"""
+    """Ray casting: is the point inside the polygon (vertices as lat, lon, or any planar
+    x, y pairs)?"""
     inside = False
     points = list(polygon)
     for (lat1, lon1), (lat2, lon2) in zip(points, points[1:] + points[:1], strict=True):
