@@ -53,7 +53,7 @@ def test_specific_purposes_pass(overrides: dict[str, Any]) -> None:
         ({"description": "suspect born 1990-02-03"}, "date-of-birth"),
         ({"description": "SSN 123-45-6789"}, "ssn"),
         ({"description": "DL# B1234567"}, "driver-licence"),
-        ({"description": "CII A12345678"}, "cii-fbi"),
+        ({"description": "CII A12345678"}, "criminal-history"),
         ({"description": "call (510) 555-0199"}, "phone"),
         ({"description": "lives at 1234 Elm Street"}, "address"),
         ({"description": "per CLETS return"}, "criminal-history"),

@@ -161,13 +161,59 @@ class SensitiveLocation(BaseModel):
         return self
 
 
+# The rules of alpr/search/lexicons/*.toml a policy may add phrases to (never remove).
+LexiconRule = Literal[
+    "immigration", "reproductive-health", "first-amendment", "personal-use",
+    "protected-characteristics", "on-behalf-of", "criminal-history", "ssn", "date-of-birth",
+    "driver-licence", "phone", "email", "address",
+]
+
+
+class CaseNumberFormat(BaseModel):
+    """One accepted layout of the agency's case numbers, with an example that fits it."""
+
+    model_config = _CONFIG
+
+    pattern: Regex  # matched against the whole case number, letters in any case
+    example: Text
+    label: Text | None = None  # e.g. "DR number"
+
+    @model_validator(mode="after")
+    def _example_fits(self) -> CaseNumberFormat:
+        if not re.fullmatch(self.pattern, self.example, flags=re.IGNORECASE):
+            raise ValueError(f"example {self.example!r} does not match pattern {self.pattern!r}")
+        return self
+
+
+class LexiconAddition(BaseModel):
+    """More phrases an agency refuses under one legal rule (docs/policy.md)."""
+
+    model_config = _CONFIG
+
+    rule: LexiconRule
+    refuse: Annotated[tuple[Text, ...], BeforeValidator(_as_tuple), Field(min_length=1)]
+
+
+class CodeAbbreviation(BaseModel):
+    """A code a purpose's code section may name, beyond the California codes."""
+
+    model_config = _CONFIG
+
+    code: Text  # e.g. "Oakland Municipal Code"
+    abbreviations: Texts  # e.g. ["OMC"]
+
+
 class SearchSection(BaseModel):
     model_config = _CONFIG
 
     permitted_purposes: Annotated[tuple[PermittedPurpose, ...], BeforeValidator(_as_tuple)]
     standard: Text  # the attested standard, e.g. "reasonable suspicion"
-    case_number_pattern: Regex | None = None
+    case_number_pattern: Regex | None = None  # older single format; prefer case_number_formats
+    case_number_formats: Annotated[tuple[CaseNumberFormat, ...],
+                                   BeforeValidator(_as_tuple)] = ()
     refused_bare_terms: Texts
+    lexicon_additions: Annotated[tuple[LexiconAddition, ...], BeforeValidator(_as_tuple)] = ()
+    code_abbreviations: Annotated[tuple[CodeAbbreviation, ...], BeforeValidator(_as_tuple)] = ()
     logically_deleted_access_offenses: Texts = ()
     prohibited_uses: Texts = ()
     # Searches touching these need a court-order reference in the purpose (see docs/policy.md).

@@ -37,7 +37,8 @@ from alpr.hotlists.models import Alert, EntryOrigin, EntryStatus, HotListEntry
 from alpr.policy import Policy
 from alpr.reads.models import Read
 from alpr.retention.holds import held_condition
-from alpr.search.purpose import FORBIDDEN_RULES, IDENTIFIER_RULES
+from alpr.search.references import case_number_problem
+from alpr.search.screening import screen
 from alpr.search.sensitive import touched
 from alpr.sharing.models import Agency, Agreement, Share, ShareRequest
 from alpr.users.lifecycle import access_problems, last_training
@@ -68,10 +69,11 @@ def weak_purpose_reasons(details: dict[str, Any], purpose_text: str | None, poli
     if permitted is None:
         reasons.append(f"category {category!r} is not a permitted purpose")
     text = purpose_text or ""
-    reasons += [f"purpose names a forbidden purpose ({rule})"
-                for rule, pattern in FORBIDDEN_RULES if pattern.search(text)]
-    reasons += [f"purpose appears to contain {what}"
-                for _rule, what, pattern in IDENTIFIER_RULES if pattern.search(text)]
+    # The same screening as a purpose given now (prohibited uses, identifiers).
+    hit = screen({"purpose": text}, scopes={"purpose": frozenset({"all", "identifiers"})},
+                 policy=policy, case_number=str(details.get("case_number") or "") or None)
+    if hit is not None:
+        reasons.append(f"purpose names {hit.title} ({hit.found!r}) [rule: {hit.rule}]")
     case = str(details.get("case_number") or "").strip()
     vague = {term.lower() for term in policy.search.refused_bare_terms}
     if case:
@@ -79,8 +81,7 @@ def weak_purpose_reasons(details: dict[str, Any], purpose_text: str | None, poli
             reasons.append(f"case number {case!r} is a vague term")
         if len(re.sub(r"[^A-Za-z0-9]", "", case)) < policy.audits.min_reference_length:
             reasons.append(f"case number {case!r} is too short to be real")
-        pattern = policy.search.case_number_pattern
-        if pattern and not re.fullmatch(pattern, case):
+        if case_number_problem(case, policy):
             reasons.append(f"case number {case!r} does not match the agency format")
     elif permitted is not None and "case_number" in permitted.requires:
         reasons.append("no case number although the category requires one")

@@ -22,7 +22,8 @@ from alpr.audit.service import record
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.retention.evidence import EvidenceError, export_package
-from alpr.search.purpose import FORBIDDEN_RULES, PurposeIn, PurposeRefused, validate_purpose
+from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
+from alpr.search.screening import Hit, Scope, screen
 from alpr.sharing.agencies import (
     SharingError,
     current_agreement,
@@ -61,17 +62,10 @@ def check(session: Session, request: ShareRequest, agency: Agency, *, policy: Po
         return Refusal("on-behalf-of", f"the request is made on behalf of {who}"
                        f" ({request.on_behalf_of_kind.replace('_', ' ')}): data may not reach a"
                        " federal, out-of-state or private entity through another agency (REQ S1)")
-    texts = {"purpose": request.purpose_text, "involvement": request.involvement,
-             "right to know": request.right_to_know, "case number": request.case_number,
-             "on behalf of": request.on_behalf_of_name,
-             "legal process reference": request.legal_process_ref}
     # Always refused, whatever the policy says: the floor already forbids the opposite.
-    for rule, pattern in FORBIDDEN_RULES:
-        for field, value in texts.items():
-            if value and pattern.search(value):
-                return Refusal(rule, f"the {field} names a purpose the law forbids"
-                               f" ({rule.replace('-', ' ')}): Gov. Code §7284.6 and 004 C.3(6)"
-                               " (REQ S2, S3)")
+    hit = screen_request(request, policy)
+    if hit is not None:
+        return Refusal(hit.rule, f"{hit.message()} ({hit.citation}) (REQ S1–S3)")
     sharing = policy.sharing
     if sharing.require_written_request and request.received_via == "verbal":
         return Refusal("written-request", "the policy requires a written request (REQ S6)")
@@ -101,6 +95,30 @@ def check(session: Session, request: ShareRequest, agency: Agency, *, policy: Po
             return Refusal("agreement", _no_agreement(session, agency, standing, now))
         request.agreement_id = agreement.id
     return None
+
+
+# Which screening applies to each text of a request (alpr.search.screening): prohibited uses
+# everywhere; non-California recipients in the names of who asks and for whom.
+REQUEST_SCOPES: dict[str, frozenset[Scope]] = {
+    "purpose": frozenset({"all"}), "involvement": frozenset({"all"}),
+    "right to know": frozenset({"all"}), "case number": frozenset({"all"}),
+    "requester name": frozenset({"all", "on-behalf-of"}),
+    "on behalf of": frozenset({"all", "on-behalf-of"}),
+    "legal process reference": frozenset({"all"}),
+}
+
+
+def screen_request(request: ShareRequest, policy: Policy) -> Hit | None:
+    """The first prohibited use or non-California recipient any text of the request names,
+    by any wording ("on behalf of Homeland Security Investigations", "H.S.I.", "ICE")."""
+    texts = {"purpose": request.purpose_text, "involvement": request.involvement,
+             "right to know": request.right_to_know, "case number": request.case_number,
+             "requester name": request.requester_name,
+             "on behalf of": request.on_behalf_of_name,
+             "legal process reference": request.legal_process_ref}
+    # A warrant or subpoena number is the order's own, not anyone's criminal history.
+    return screen(texts, scopes=REQUEST_SCOPES, policy=policy,
+                  skip={"legal process reference": frozenset({"criminal-history"})})
 
 
 def _no_agreement(session: Session, agency: Agency, standing: bool, now: datetime) -> str:
@@ -210,7 +228,8 @@ def fulfil(session: Session, *, request_id: int, read_ids: Sequence[uuid.UUID], 
             category=request.purpose_category, case_number=request.case_number,
             description=f"share request {request.id} for {agency.name}"[:500],
             on_behalf_of=f"{request.requester_name} ({agency.name})",
-            attests_standard=True, attests_prohibited_uses=True), policy=policy)
+            attests_standard=True, attests_prohibited_uses=True), policy=policy,
+            external_case=True)
         package, download = export_package(
             session, read_ids=read_ids, purpose=purpose, actor=actor, organization=organization,
             images=images, key=key, policy=policy, now=now)
