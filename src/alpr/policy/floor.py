@@ -174,6 +174,28 @@ def _bare_terms_refused(policy: Policy) -> Iterator[Finding]:
         )
 
 
+def _case_number_formats(policy: Policy) -> Iterator[Finding]:
+    rules = policy.search
+    if not rules.case_number_formats and not rules.case_number_pattern:
+        yield Finding(
+            "search.case_number_formats",
+            "none set: a case number is checked only for a placeholder ('-', 'N/A', '1');"
+            " list the agency's formats (000/003 429.4 internal case number)",
+            "warning",
+        )
+
+
+def _lexicon_additions_readable(policy: Policy) -> Iterator[Finding]:
+    # Imported here: the policy package stays below the domains that read it.
+    from alpr.search.textnorm import words
+
+    for index, addition in enumerate(policy.search.lexicon_additions):
+        for phrase in addition.refuse:
+            if not words(phrase.replace("*", " ").replace("#", " 0 ")):
+                yield Finding(f"search.lexicon_additions[{index}]",
+                              f"{phrase!r} has no letters or digits to match")
+
+
 def _prohibited_use_not_a_purpose(policy: Policy) -> Iterator[Finding]:
     prohibited = {_words(use) for use in policy.search.prohibited_uses}
     for index, purpose in enumerate(policy.search.permitted_purposes):
@@ -290,6 +312,8 @@ RULES: tuple[Rule, ...] = (
     _purposes_stated,
     _bare_terms_refused,
     _prohibited_use_not_a_purpose,
+    _case_number_formats,
+    _lexicon_additions_readable,
     _offenses_need_logical_delete,
     _recipients_ca_public,
     _no_immigration_enforcement,

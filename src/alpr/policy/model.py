@@ -241,6 +241,9 @@ class SharingSection(BaseModel):
     require_reproductive_health_attestation: bool = True
     allow_immigration_enforcement: bool = False
     public_records_aggregate_only: bool = True
+    # Target for notifying residents and the Attorney General of a breach (Civ. Code
+    # §1798.29 says "most expedient time possible", no day count): the incident tasks' due date.
+    breach_notice_within: Duration = Duration(days=30)
 
 
 class SecuritySection(BaseModel):

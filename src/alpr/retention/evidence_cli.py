@@ -17,6 +17,7 @@ from alpr.policy import load_checked_policy
 from alpr.reads.images import image_store
 from alpr.retention import evidence
 from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
+from alpr.search.views import record_refusal
 from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Evidence packages and the record of downloads.", no_args_is_help=True)
@@ -45,6 +46,12 @@ def export(
                 images=image_store(settings), key=evidence.evidence_key(
                     settings.data_dir), policy=policy, now=utcnow())
     except (PurposeRefused, evidence.EvidenceError) as error:
+        if isinstance(error, PurposeRefused):  # audited like a refused search
+            record_refusal(actor=actor, organization=None, path="cli:evidence:export",
+                           error=error, attempted={
+                               "read_ids": [str(r) for r in read], "purpose": {
+                                   "category": purpose, "case_number": case_number,
+                                   "on_behalf_of": on_behalf_of, "attests": attest}})
         raise fail(str(error)) from error
     output.write_bytes(data)
     deadline = f"destroy by {download.destroy_by:%Y-%m-%d}" if download.destroy_by else \

@@ -10,8 +10,6 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from alpr.audit.events import AuditEvent, Outcome
-from alpr.audit.service import record
 from alpr.config import get_settings
 from alpr.console import acting_as, console, fail
 from alpr.db.base import utcnow
@@ -20,7 +18,7 @@ from alpr.policy import load_checked_policy
 from alpr.search import service
 from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
 from alpr.search.schemas import Near, SearchQuery
-from alpr.search.views import geojson
+from alpr.search.views import geojson, record_refusal
 from alpr.users.permissions import Permission
 
 
@@ -48,6 +46,13 @@ def search_command(
     """Search stored reads for a stated purpose (refused when vague; always audited)."""
     actor = acting_as(Permission.READS_SEARCH)
     policy = load_checked_policy(get_settings().policy)
+    attempted: dict[str, object] = {
+        "query": {"plate": plate, "cameras": camera or [], "near": near, "since": str(since),
+                  "until": str(until), "color": color, "make": make},
+        "purpose": {"category": purpose, "case_number": case_number,
+                    "code_section": code_section, "last_name": last_name,
+                    "description": description, "court_order": court_order,
+                    "on_behalf_of": on_behalf_of, "attests": attest}}
     try:
         query = SearchQuery(
             plate=plate, confusion=confusion, since=_aware(since), until=_aware(until),
@@ -63,7 +68,8 @@ def search_command(
                                    caller=service.Caller(actor, None), policy=policy,
                                    now=utcnow())
     except (PurposeRefused, service.SearchError) as error:
-        _audit_refusal(actor, error)
+        record_refusal(actor=actor, organization=None, path="cli:search", error=error,
+                       attempted=attempted)
         raise fail(f"search refused: {error}") from error
     except (ValidationError, ValueError) as error:
         raise fail(f"search refused: {error}") from error
@@ -77,13 +83,6 @@ def search_command(
                       read.camera_id, _coordinate(read.lat), _coordinate(read.lon),
                       " ".join(filter(None, (read.vehicle_color, read.vehicle_make))))
     console.print(table)
-
-
-def _audit_refusal(actor: str, error: Exception) -> None:
-    """A refused search is audited as the API does: an auditor sees who tried what."""
-    with unit_of_work() as session:
-        record(session, event=AuditEvent.SEARCH_REFUSED, actor=actor, outcome=Outcome.DENIED,
-               details={"path": "cli:search", "reason": str(error)})
 
 
 def _coordinate(value: float | None) -> str:

@@ -34,13 +34,23 @@ def caller(principal: Principal) -> service.Caller:
                           Permission.READS_VIEW_LOGICALLY_DELETED in principal.permissions)
 
 
+def record_refusal(*, actor: str, organization: str | None, path: str, error: Exception,
+                   attempted: Any) -> None:
+    """Audit a refused search, view or export with what was attempted (the purpose text,
+    the plate, the query) and the rule that refused it, in its own transaction: the
+    refusal is kept although the access never happened."""
+    rule = error.details() if isinstance(error, PurposeRefused) else {
+        "rule": getattr(error, "rule", None)}
+    with unit_of_work() as session:
+        record(session, event=AuditEvent.SEARCH_REFUSED, actor=actor,
+               outcome=Outcome.DENIED, organization=organization,
+               details={"path": path, "reason": str(error), "request": attempted} | rule)
+
+
 def refuse(request: Request, principal: Principal, error: Exception, given: Any) -> HTTPException:
     """Refused searches are audited too: an auditor sees who tried what."""
-    with unit_of_work() as session:
-        record(session, event=AuditEvent.SEARCH_REFUSED, actor=principal.actor,
-               outcome=Outcome.DENIED, organization=principal.organization,
-               details={"path": request.url.path, "reason": str(error),
-                        "request": given})
+    record_refusal(actor=principal.actor, organization=principal.organization,
+                   path=request.url.path, error=error, attempted=given)
     return unprocessable(error)
 
 

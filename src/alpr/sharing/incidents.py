@@ -3,7 +3,8 @@
 Civ. Code §1798.29 (agencies) and §1798.82: residents are told in plain language, in the
 most expedient time possible and without unreasonable delay; when many residents are
 affected the Attorney General gets a sample copy of the notice through the AG's online
-form. The law sets no day count, so the due dates below are the agency's own targets.
+form. The law sets no day count, so the due date is the agency's own target, the policy's
+`sharing.breach_notice_within` (NOTIFY_WITHIN when a caller gives none).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
+from alpr.policy import Policy
 from alpr.sharing.agencies import SharingError
 from alpr.sharing.models import Incident, IncidentTask
 
@@ -29,6 +31,11 @@ TASKS: tuple[tuple[str, str, bool], ...] = (  # kind, what to do, only at the th
     ("ag_sample_notice_form", "Submit a sample copy of the resident notice to the Attorney"
      " General through the online form (500 or more persons; Civ. Code §1798.29(e))", True),
 )
+
+
+def notice_window(policy: Policy, discovered_at: datetime) -> timedelta:
+    """The policy's `sharing.breach_notice_within`, from the moment of discovery."""
+    return policy.sharing.breach_notice_within.after(discovered_at) - discovered_at
 
 
 def record_incident(session: Session, *, discovered_at: datetime, description: str,

@@ -52,6 +52,8 @@ def search_page(request: Request,
                     "active": c.active} for c in list_cameras(session)]
     return render(request, "search.html", principal, title="Search reads",
                   purposes=[(p.code, p.label, needs(p)) for p in rules.permitted_purposes],
-                  standard=rules.standard, case_number_pattern=rules.case_number_pattern,
+                  standard=rules.standard,
+                  case_number_pattern=", ".join(f.example for f in rules.case_number_formats)
+                  or rules.case_number_pattern,
                   prohibited_uses=rules.prohibited_uses, cameras=cameras,
                   sensitive=[_sensitive(s) for s in rules.sensitive_locations])
