@@ -153,7 +153,7 @@ _CUES = ("at", "on", "near", "lives", "living", "resides", "residing", "reside",
 _CUED = re.compile(r"\b(?:" + "|".join(_CUES) + r")\s+(?:the\s+)?" + _HOUSE
                    + r"\s+(?:[nsew]\s+)?([a-z][a-z']*)")
 _TYPED = re.compile(_HOUSE + r"\s+(?:[nsew]\.?\s+|north\s+|south\s+|east\s+|west\s+)?"
-                    r"(?:[a-z0-9'.\-]+\s+){0,3}?(?:" + _STREET_TYPES + r")\b(?!\s+(?:case|"
+                    r"(?:[a-z0-9'.\-]+\s+){1,4}?(?:" + _STREET_TYPES + r")\b(?!\s+(?:case|"
                     r"order|date|hearing|appearance|of\b))")
 _ORDINAL_STREET = re.compile(_HOUSE + r"\s+(?:[nsew]\s+)?\d{1,3}(?:st|nd|rd|th)\b"
                              r"(?!\s+(?:degree|offense|offence|time|count|strike|amendment))")

@@ -41,13 +41,20 @@ def is_placeholder(value: str) -> bool:
             or set(re.sub(r"\D", "", squashed)) == {"0"} and len(squashed) <= 4)
 
 
+def squashed_digits_kept(value: str) -> str:
+    """The value folded, its digit groups kept apart ("26-000000" -> "26 000000")."""
+    return re.sub(r"[^0-9a-z]+", " ", fold(value))
+
+
 def case_number_problem(value: str, policy: Policy, *, external: bool = False) -> str | None:
     """Why `value` is not a case number of this agency (None: it is one); `external`: of
     another agency, whose formats this policy does not know."""
     given = unicodedata.normalize("NFKC", value).strip()
     squashed = _squash(given)
     digits = re.sub(r"\D", "", squashed)
-    if is_placeholder(given) or not digits or set(digits) == {"0"}:
+    runs = re.findall(r"\d+", squashed_digits_kept(given))
+    longest = max(runs, key=len) if runs else ""
+    if is_placeholder(given) or not digits or set(longest) <= {"0"}:
         return f"case number {value!r} is a placeholder, not a case number"
     formats = [] if external else case_number_formats(policy)
     if formats:
@@ -100,7 +107,9 @@ def code_section_problem(value: str, policy: Policy | None) -> str | None:
     codes = _codes(policy)
     text = fold(value).replace("§", " ")
     text = re.sub(r"\b(?:sec(?:tion)?s?|ss)\b\.?", " ", text)
-    parts = [p.strip() for p in re.split(r"[,;/]|\band\b(?!\s*s\b)|\bor\b", text) if p.strip()]
+    # "PC 459, 460", "PC 459/460", "PC 459 and VC 10851"; never inside "W&I" / "H&S"
+    parts = [p.strip() for p in re.split(r"[,;/]|(?<=[\d)])\s+(?:and|or)\s+", text)
+             if p.strip()]
     if not parts:
         return f"code section {value!r} names no section"
     seen_code = False

@@ -177,7 +177,7 @@ class Matcher:
         for start, word in enumerate(text):
             candidates = {p for reading in word.readings for head in _heads(reading)
                           for p in self._by_first.get(head, ())}
-            if word.text[:1].isdigit():
+            if word.text[:1].isdigit() or word.text in _NUMBER_WORDS:
                 candidates.update(self._by_first.get(NUMBER, ()))
             for phrase in candidates:
                 end = start + len(phrase.words)
@@ -194,9 +194,12 @@ class Matcher:
         found = []
         for end in range(start + 1, min(start + self.MAX_JOIN, len(text)) + 1):
             glued = "".join(w.text for w in text[start:end])
+            before_last = len(glued) - len(text[end - 1].text)
             for head in _heads(glued):
                 for phrase in self._by_joined.get(head, ()):
-                    if head == glued or phrase.prefix:
+                    # "deport*" may run on within its last word only ("de portation"),
+                    # never across the words after it ("demonstration of ...").
+                    if head == glued or phrase.prefix and before_last < len(head):
                         found.append(Span(start, end, phrase))
             if end - start > 1 and not is_english(glued) and any(
                     w.text.isalpha() and not is_english(w.text) for w in text[start:end]):
@@ -209,9 +212,16 @@ class Matcher:
         return found
 
 
+_NUMBER_WORDS = frozenset((
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+    " fifteen sixteen seventeen eighteen nineteen twenty thirty first second third fourth"
+    " fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth"
+    " fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth").split())
+
+
 def _word_matches(expected: str, word: Word, prefix: bool) -> bool:
-    if expected == NUMBER:
-        return word.text[:1].isdigit()
+    if expected == NUMBER:  # a number, in digits or in words ("march 3", "march third")
+        return word.text[:1].isdigit() or word.text in _NUMBER_WORDS
     if prefix:
         return any(reading.startswith(expected) for reading in word.readings)
     return expected in word.readings
