@@ -111,8 +111,8 @@ PURPOSE_SCOPES: dict[str, frozenset[Scope]] = {
 # A warrant reference is the order's own number, not anyone's criminal history.
 _COURT_ORDER_SKIPS = frozenset({"criminal-history", "driver-licence"})
 # A one-word last name is a surname: "Gay", "Black", "Born" are names, not descriptions.
-_SURNAME_SKIPS = frozenset({"protected-characteristics", "criminal-history", "ssn", "date-of-birth", "phone",
-                            "email", "address", "driver-licence"})
+_SURNAME_SKIPS = frozenset({"protected-characteristics", "criminal-history", "ssn",
+                            "date-of-birth", "phone", "email", "address", "driver-licence"})
 
 
 def validate_purpose(given: PurposeIn, *, policy: Policy, today: date | None = None,

@@ -26,7 +26,7 @@ _PLACEHOLDERS = frozenset({
     "na", "none", "nil", "null", "unknown", "unk", "tbd", "tba", "pending", "test",
     "testing", "same", "seeabove", "notapplicable", "nocase", "nocasenumber", "xxx", "x",
     "asdf", "abc", "abcd", "qwerty", "other", "misc", "general", "various", "todo",
-    "later", "temp", "dummy", "sample", "example", "self", "me", "idk", "nocase"})
+    "later", "temp", "dummy", "sample", "example", "self", "me", "idk"})
 
 
 def _squash(value: str) -> str:
@@ -38,7 +38,7 @@ def is_placeholder(value: str) -> bool:
     nothing but zeros, or a placeholder word."""
     squashed = _squash(value)
     return (not squashed or squashed in _PLACEHOLDERS or len(set(squashed)) == 1
-            or set(re.sub(r"\D", "", squashed)) == {"0"} and len(squashed) <= 4)
+            or (set(re.sub(r"\D", "", squashed)) == {"0"} and len(squashed) <= 4))
 
 
 def squashed_digits_kept(value: str) -> str:
@@ -122,7 +122,7 @@ def code_section_problem(value: str, policy: Policy | None) -> str | None:
             continue  # "PC 459/460": the second section of the same code
         lead = re.fullmatch(rf"(.+?)\s*({_SECTION})", part)
         trail = re.fullmatch(rf"({_SECTION})\s*(.+?)", part)
-        if lead and _key(lead.group(1)) in codes or trail and _key(trail.group(2)) in codes:
+        if (lead and _key(lead.group(1)) in codes) or (trail and _key(trail.group(2)) in codes):
             seen_code = True
             continue
         return (f"code section {value!r}: {part!r} is not a code abbreviation and a section"

@@ -95,6 +95,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def edit_limit(word: str) -> int:
+    """Edits a misspelling of `word` may have: one, two for words of ten letters or more."""
+    return 2 if len(word) >= 10 else 1
+
+
 @dataclass
 class Vocabulary:
     """The lexicon words a misspelling may be corrected to (six letters or more)."""
@@ -106,7 +111,7 @@ class Vocabulary:
             return set()
         found = set()
         for target in self.known:
-            limit = 2 if len(target) >= 10 else 1
+            limit = edit_limit(target)
             if abs(len(target) - len(word)) <= limit and \
                     OSA.distance(word, target, score_cutoff=limit) <= limit:
                 found.add(target)
@@ -199,13 +204,12 @@ class Matcher:
                 for phrase in self._by_joined.get(head, ()):
                     # "deport*" may run on within its last word only ("de portation"),
                     # never across the words after it ("demonstration of ...").
-                    if head == glued or phrase.prefix and before_last < len(head):
+                    if head == glued or (phrase.prefix and before_last < len(head)):
                         found.append(Span(start, end, phrase))
             if end - start > 1 and not is_english(glued) and any(
                     w.text.isalpha() and not is_english(w.text) for w in text[start:end]):
-                limit_of = (lambda j: 2 if len(j) >= 10 else 1)
                 for joined in self._long_joined:
-                    limit = limit_of(joined)
+                    limit = edit_limit(joined)
                     if abs(len(joined) - len(glued)) <= limit and \
                             OSA.distance(glued, joined, score_cutoff=limit) <= limit:
                         found += [Span(start, end, p) for p in self._by_joined[joined]]
@@ -213,10 +217,13 @@ class Matcher:
 
 
 _NUMBER_WORDS = frozenset((
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
-    " fifteen sixteen seventeen eighteen nineteen twenty thirty first second third fourth"
-    " fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth"
-    " fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth").split())
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "first", "second", "third", "fourth", "fifth", "sixth",
+    "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
+    "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
+    "thirtieth",
+))
 
 
 def _word_matches(expected: str, word: Word, prefix: bool) -> bool:
