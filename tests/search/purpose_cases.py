@@ -27,6 +27,9 @@ REFUSED: dict[str, list[Case]] = {
         ("description", "Customs and Border Protection"), ("description", "USCIS"),
         ("description", "D.H.S. liaison"), ("description", "Border Patrol"),
         ("on_behalf_of", "SA Jones, HSI"), ("last_name", "ICE"),
+        ("description", "Dept. of Homeland Sec."), ("description", "I\u200bCE"),
+        ("description", "lCE"), ("description", "remove him from the country"),
+        ("description", "immi-gration"),
         ("court_order", "I-247 detainer"), ("code_section", "8 USC 1326 deportation"),
     ],
     "reproductive-health": [
@@ -37,7 +40,8 @@ REFUSED: dict[str, list[Case]] = {
         ("description", "women's health clinic"), ("description", "reproductive care"),
         ("description", "pregnancy center"), ("description", "mifepristone shipment"),
         ("description", "OB-GYN office"), ("description", "clinic escort"),
-        ("description", "contraception"),
+        ("description", "contraception"), ("description", "PPFA"),
+        ("description", "PlanedParenthood"),
     ],
     "first-amendment": [
         ("description", "identify everyone who attended the union rally"),
@@ -123,7 +127,8 @@ REFUSED: dict[str, list[Case]] = {
         ("description", "at 567 Broadway"), ("description", "resides at 89 Maple"),
         ("description", "4400 Martin Luther King Jr Way"), ("description", "1200 5th"),
         ("description", "home address"), ("description", "Oakland CA 94612"),
-        ("description", "parked at 1234 Elm overnight"),
+        ("description", "parked at 1234 Elm overnight"), ("description", "1234 Elm"),
+        ("description", "seen near 88 Martin Luther King"),
     ],
     "case-number-format": [
         ("case_number", "-"), ("case_number", "???"), ("case_number", "1"),
@@ -161,6 +166,7 @@ REFUSED: dict[str, list[Case]] = {
         ("on_behalf_of", "DEA agent"), ("on_behalf_of", "U.S. Marshals"),
         ("on_behalf_of", "Nevada Highway Patrol"), ("on_behalf_of", "private investigator"),
         ("on_behalf_of", "Acme Repo LLC"), ("on_behalf_of", "insurance company"),
+        ("on_behalf_of", "Reno PD Det. Smith"), ("on_behalf_of", "Arizona Sheriff's Office"),
         ("on_behalf_of", "federal agent"), ("on_behalf_of", "Texas DPS"),
     ],
 }
@@ -188,6 +194,7 @@ PASSING: dict[str, list[Case]] = {
     ],
     "first-amendment": [
         ("description", "burglary at the Union Pacific rail yard"),
+        ("description", "credit union robbery"), ("description", "stolen around March"),
         ("description", "stolen in Union City"), ("description", "Union Street collision"),
         ("description", "burglary on March 3"), ("description", "stolen in March"),
         ("description", "burglary at St. Mark's church"), ("description", "Church St hit and run"),
@@ -258,12 +265,16 @@ PASSING: dict[str, list[Case]] = {
         ("description", "within 500 meters of the scene"), ("description", "VC 10851 court case"),
         ("description", "4 suspects fled"), ("description", "near 580 and 880 interchange"),
         ("description", "2 door coupe"), ("description", "1st degree burglary"),
+        ("description", "seen on 880 near Broadway"), ("description", "2019 Honda Civic"),
+        ("description", "3 Guys Pizza robbery"), ("description", "459 Burglary in progress"),
+        ("description", "Interstate 880 Oakland"),
     ],
     "case-number-format": [
         ("case_number", "26-004512"), ("case_number", "26004512"), ("case_number", " 26-004512 "),
         ("case_number", "25-123456"), ("case_number", "26-000001"), ("case_number", "99-654321"),
         ("case_number", "26-100200"), ("case_number", "24-777001"), ("case_number", "26-004513"),
         ("case_number", "１２-３４５６７８"),  # full-width digits
+        ("case_number", "Case #26-004512"), ("case_number", "RD# 26-004512"),
     ],
     "specific": [
         ("case_number", "26-004512"), ("code_section", "PC 459"), ("last_name", "Nguyen"),
@@ -278,6 +289,7 @@ PASSING: dict[str, list[Case]] = {
         ("code_section", "PC 459/460"), ("code_section", "HS 11377(a)"),
         ("code_section", "18 USC 1028"), ("code_section", "W&I 602"),
         ("code_section", "PC 273.5(a)"), ("code_section", "B&P 25620"),
+        ("code_section", "Cal. Penal Code § 459"), ("code_section", "PC459"),
     ],
     "last-name": [
         ("last_name", "Smith"), ("last_name", "O'Brien"), ("last_name", "Garcia-Lopez"),
@@ -299,5 +311,6 @@ PASSING: dict[str, list[Case]] = {
         ("on_behalf_of", "Det. Inca"), ("on_behalf_of", "Ofc. Atfield"),
         ("on_behalf_of", "Sgt. Reno"), ("on_behalf_of", "Det. Private"),
         ("on_behalf_of", "San Diego PD Det. Park"),
+        ("on_behalf_of", "Nevada County Sheriff Det. Ray"),
     ],
 }

@@ -92,7 +92,7 @@ def test_without_the_lexicon_files_the_refusals_get_through(
 NORMALIZED = [  # caught only once the text is normalized
     ("description", "I.C.E. request"), ("description", "ІСЕ"), ("description", "1CE hold"),
     ("description", "d3p0rt4t10n"), ("description", "imigration status"),
-    ("description", "H.S.I."), ("description", "homeland securty investigatons"),
+    ("description", "H.S.I."), ("description", "H0meland Security"),
     ("description", "ab0rti0n provider"),
     ("description", "plannedparenthood lot"), ("description", "pr0test"),
     ("description", "exgirlfriend"), ("description", "curiousity"),

@@ -9,8 +9,11 @@ equal to the purpose's own case number is that case number, never an identifier.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
+
+from alpr.search.textnorm import fold
 
 _SEP = r"[\s.\-_/]"
 _SSN_LAYOUTS = (
@@ -21,7 +24,7 @@ _SSN_LAYOUTS = (
 )
 
 
-def ssn(text: str, today: date) -> str | None:
+def ssn(text: str, raw: str, today: date) -> str | None:
     for layout in _SSN_LAYOUTS:
         for found in layout.finditer(text):
             digits = "".join(g for g in found.groups() if g and g.isdigit())
@@ -59,7 +62,7 @@ _DATES: tuple[tuple[re.Pattern[str], str], ...] = (
 OLDEST_READ = 10  # years: no policy keeps reads this long (a read date is never this old)
 
 
-def date_of_birth(text: str, today: date) -> str | None:
+def date_of_birth(text: str, raw: str, today: date) -> str | None:
     """A full date that is a birth date: more than OLDEST_READ years old (a date written
     next to a birth word is refused by the date-of-birth lexicon already)."""
     for pattern, order in _DATES:
@@ -92,7 +95,7 @@ _PHONES = (
 )
 
 
-def phone(text: str, today: date) -> str | None:
+def phone(text: str, raw: str, today: date) -> str | None:
     for pattern in _PHONES:
         found = pattern.search(text)
         if found:
@@ -107,7 +110,7 @@ _EMAILS = (
 )
 
 
-def email(text: str, today: date) -> str | None:
+def email(text: str, raw: str, today: date) -> str | None:
     for pattern in _EMAILS:
         found = pattern.search(text)
         if found:
@@ -118,7 +121,7 @@ def email(text: str, today: date) -> str | None:
 _CA_LICENCE = re.compile(r"(?<![a-z0-9\-])[a-z]\s?\d{7}(?![a-z0-9])")
 
 
-def driver_licence(text: str, today: date) -> str | None:
+def driver_licence(text: str, raw: str, today: date) -> str | None:
     found = _CA_LICENCE.search(text)
     return found.group(0) if found else None
 
@@ -131,7 +134,10 @@ _HOUSE = r"(?<![\w\-/#.])([1-9]\d{0,5}[a-z]?)"
 # A number after one of these is a code section, a case, a count or a unit, not a house.
 _NOT_A_HOUSE_BEFORE = re.compile(
     r"(?:\b(?:pc|vc|hs|h and s|hsc|bp|wi|wic|gc|cc|ccp|section|sec|code|case|dr|no|number"
-    r"|report|incident|badge|unit|apt|suite|ste|id|usc|cfr|title|rule|order|item|page)"
+    r"|report|incident|badge|unit|apt|suite|ste|id|usc|cfr|title|rule|order|item|page"
+    r"|highway|hwy|interstate|route|rte|sr|i|us|fwy|freeway|exit|camera|cam|car|beat"
+    r"|district|area|zone|lane|gate|pier|terminal|building|bldg|floor|room|platform|line"
+    r"|bus|train|flight|model|year|vin|plate)"
     r"|[§#])\s*$")
 _COUNTS = frozenset((
     "am", "pm", "a", "p", "hr", "hrs", "hour", "hours", "minute", "minutes", "min", "mins",
@@ -147,6 +153,10 @@ _COUNTS = frozenset((
     "oclock", "o", "st", "nd", "rd", "th", "percent", "cents", "items", "boxes", "bags",
     "kg", "lbs", "grams", "g", "oz", "ounces", "pounds", "shots", "rounds", "units",
     "counts", "kids", "children", "juveniles", "adults", "subjects", "occupants",
+    # a freeway or a count followed by a preposition: "on 880 near Broadway"
+    "near", "at", "by", "in", "from", "on", "between", "with", "for", "after", "before",
+    "sb", "nb", "eb", "wb", "northbound", "southbound", "eastbound", "westbound", "fwy",
+    "exit", "interchange", "overpass", "ramp", "onramp", "offramp", "freeway", "hwy",
 ))
 _CUES = ("at", "on", "near", "lives", "living", "resides", "residing", "reside", "address",
          "residence", "home", "house", "apartment", "located", "parked", "from", "to", "of")
@@ -160,7 +170,33 @@ _ORDINAL_STREET = re.compile(_HOUSE + r"\s+(?:[nsew]\s+)?\d{1,3}(?:st|nd|rd|th)\
 _ZIP = re.compile(r"\b(?:ca|calif|california)\s*9\d{4}(?:-\d{4})?\b")
 
 
-def address(text: str, today: date) -> str | None:
+# "1234 Elm", "88 Martin Luther King": a house number (two digits or more: "7 Eleven" and
+# "3 Guys" are shops) and a capitalized name as written (case matters here: "459 burglary"
+# is a code and a crime, "1234 Elm" is a place).
+_NAMED = re.compile(r"(?<![\w\-/#.§])([1-9]\d{1,5})\s+((?:[NSEW]\.?\s+)?[A-Z][a-z]+)"
+                    r"(?:\s+[A-Z][a-z]+){0,3}\b")
+_NAMES_NOT_STREETS = frozenset((
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "burglary", "robbery", "theft", "assault", "homicide", "vandalism",
+    "carjacking", "collision", "shooting", "stabbing", "incident", "report", "suspect",
+    "vehicle", "stolen", "case", "victim", "honda", "toyota", "ford", "chevrolet", "chevy",
+    "nissan", "dodge", "tesla", "bmw", "kia", "hyundai", "jeep", "subaru", "mazda", "lexus",
+    "audi", "volkswagen", "mercedes", "sedan", "truck", "van", "suv", "coupe", "motorcycle",
+    "reads", "alerts", "hits", "cameras", "units", "officers", "hours", "minutes", "days",
+    "block", "blocks", "camera", "unit", "lane", "north", "south", "east", "west", "hour",
+    "cents", "eleven", "guys", "plus", "fitness", "degrees", "percent", "years", "months"))
+
+
+def address(text: str, raw: str, today: date) -> str | None:
+    for named in _NAMED.finditer(unicodedata.normalize("NFKC", raw)):
+        number, word = named.group(1), named.group(2).split()[-1].lower()
+        year_like = len(number) == 4 and number[:2] in ("19", "20")
+        before = fold(raw[: named.start()])
+        if not year_like and word not in _NAMES_NOT_STREETS and word not in _COUNTS \
+                and not _NOT_A_HOUSE_BEFORE.search(before):
+            return named.group(0)
     for pattern in (_TYPED, _ORDINAL_STREET):
         for found in pattern.finditer(text):
             if not _NOT_A_HOUSE_BEFORE.search(text[: found.start()]):
@@ -172,7 +208,7 @@ def address(text: str, today: date) -> str | None:
     return zip_code.group(0) if zip_code else None
 
 
-Detector = Callable[[str, date], "str | None"]
+Detector = Callable[[str, str, date], "str | None"]  # (folded text, text as written, today)
 FORMATS: dict[str, Detector] = {
     "ssn": ssn, "date-of-birth": date_of_birth, "phone": phone, "email": email,
     "driver-licence": driver_licence, "address": address,
@@ -183,8 +219,8 @@ def without_case_number(text: str, case_number: str | None) -> str:
     """The text with the purpose's own case number taken out (it is no identifier)."""
     if not case_number or not case_number.strip():
         return text
-    digits = re.sub(r"\W", "", case_number.casefold())
+    digits = re.sub(r"\W", "", fold(case_number))
     if not digits:
         return text
     loose = r"\W*".join(re.escape(ch) for ch in digits)
-    return re.sub(loose, " ", text)
+    return re.sub(loose, " ", text, flags=re.IGNORECASE)

@@ -41,6 +41,11 @@ def is_placeholder(value: str) -> bool:
             or (set(re.sub(r"\D", "", squashed)) == {"0"} and len(squashed) <= 4))
 
 
+# "Case #26-004512", "DR No. 26-01-04512", "RD# 26-004512": the label is not the number.
+_LABEL = re.compile(r"^(?:(?:case|dr|rd|report|incident|inc|file|event)\b\.?\s*)?"
+                    r"(?:(?:no|nr|num|number)\b\.?|#)?\s*[:#]?\s*", re.IGNORECASE)
+
+
 def squashed_digits_kept(value: str) -> str:
     """The value folded, its digit groups kept apart ("26-000000" -> "26 000000")."""
     return re.sub(r"[^0-9a-z]+", " ", fold(value))
@@ -49,7 +54,7 @@ def squashed_digits_kept(value: str) -> str:
 def case_number_problem(value: str, policy: Policy, *, external: bool = False) -> str | None:
     """Why `value` is not a case number of this agency (None: it is one); `external`: of
     another agency, whose formats this policy does not know."""
-    given = unicodedata.normalize("NFKC", value).strip()
+    given = _LABEL.sub("", unicodedata.normalize("NFKC", value).strip())
     squashed = _squash(given)
     digits = re.sub(r"\D", "", squashed)
     runs = re.findall(r"\d+", squashed_digits_kept(given))
@@ -85,7 +90,8 @@ _USC = re.compile(rf"^(\d{{1,2}})\s*u\s*s\s*c\s*a?\s*({_SECTION})$")
 
 
 def _key(abbreviation: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", fold(abbreviation))
+    text = re.sub(r"^\s*cal(?:ifornia)?\b\.?", "", fold(abbreviation))  # "Cal. Penal Code"
+    return re.sub(r"[^0-9a-z]", "", text)
 
 
 @cache

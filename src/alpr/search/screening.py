@@ -59,7 +59,7 @@ class Lexicon:
         found = [span for span in self.refuse.find(text) if not inside(span)]
         for rule in self.near:
             seconds = [s for s in rule.second.find(text) if not inside(s)]
-            for first in rule.first.find(text):
+            for first in (f for f in rule.first.find(text) if not inside(f)):
                 for second in seconds:
                     gap = max(second.start - first.end, first.start - second.end)
                     if gap <= rule.within:
@@ -118,6 +118,9 @@ def _rule_of(path: Path) -> str:
 def _vocabulary(all_lexicons: tuple[Lexicon, ...]) -> Vocabulary:
     known = {word for lexicon in all_lexicons for phrase in lexicon.refuse.phrases
              for word in phrase.words if len(word) >= 6 and word.isalpha()}
+    # Phrases run together ("plannedparenthood") may be misspelt as one word too.
+    known |= {phrase.joined for lexicon in all_lexicons for phrase in lexicon.refuse.phrases
+              if len(phrase.words) > 1 and len(phrase.joined) >= 10 and phrase.joined.isalpha()}
     return Vocabulary(known)
 
 
@@ -158,7 +161,8 @@ def screen(fields: Mapping[str, str | None], *, scopes: Mapping[str, frozenset[S
                 return Hit(lexicon.rule, lexicon.title, lexicon.citation, name, found)
             if lexicon.formats:
                 shape = identifiers.FORMATS[lexicon.formats](
-                    identifiers.without_case_number(fold(value), case_number), today)
+                    identifiers.without_case_number(fold(value), case_number),
+                    identifiers.without_case_number(value, case_number), today)
                 if shape:
                     return Hit(lexicon.rule, lexicon.title, lexicon.citation, name,
                                shape.strip())

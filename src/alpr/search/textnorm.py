@@ -124,6 +124,8 @@ def tokens(text: str, vocabulary: Vocabulary) -> list[Word]:
         readings = {raw.strip("!|+$@") or raw, _DOUBLES.sub(r"\1", raw)}
         if any(ch.isalpha() for ch in raw) and any(not ch.isalpha() for ch in raw):
             readings |= {raw.translate(_LEET), raw.translate(_LEET_L).translate(_LEET)}
+        if "l" in raw and len(raw) <= 6 and not is_english(raw):
+            readings.add(raw.replace("l", "i"))  # "lCE", "HSl": a lower-case L for an I
         readings |= {fixed for reading in list(readings) for fixed in vocabulary.correct(reading)}
         out.append(Word(raw, frozenset(readings)))
     return out
@@ -200,6 +202,9 @@ class Matcher:
         for end in range(start + 1, min(start + self.MAX_JOIN, len(text)) + 1):
             glued = "".join(w.text for w in text[start:end])
             before_last = len(glued) - len(text[end - 1].text)
+            if end - start == 1:  # one word read as a phrase run together and misspelt
+                for reading in text[start].readings - {glued}:
+                    found += [Span(start, end, p) for p in self._by_joined.get(reading, ())]
             for head in _heads(glued):
                 for phrase in self._by_joined.get(head, ()):
                     # "deport*" may run on within its last word only ("de portation"),
