@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
@@ -85,6 +85,7 @@ def _english() -> SpellChecker:
     return SpellChecker(distance=1)
 
 
+@lru_cache(maxsize=65_536)
 def is_english(word: str) -> bool:
     return word in _english()
 
@@ -168,6 +169,7 @@ class Matcher:
     """Finds phrases in tokenized text on word boundaries."""
 
     MAX_JOIN = 4  # words a phrase may have been split into ("planned paren thood")
+    MAX_GLUED = 48  # letters: no phrase is longer, so longer windows cannot match
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = tuple(dict.fromkeys(phrases))
@@ -177,7 +179,11 @@ class Matcher:
             self._by_first.setdefault(phrase.words[0], []).append(phrase)
             if NUMBER not in phrase.words:
                 self._by_joined.setdefault(phrase.joined, []).append(phrase)
-        self._long_joined = [j for j in self._by_joined if len(j) >= 6]
+        self._joined_lengths = frozenset(len(j) for j in self._by_joined)
+        self._long_joined: dict[int, list[str]] = {}  # by length, for misspelt run-togethers
+        for joined in self._by_joined:
+            if len(joined) >= 6:
+                self._long_joined.setdefault(len(joined), []).append(joined)
 
     def find(self, text: Sequence[Word]) -> list[Span]:
         found: list[Span] = []
@@ -205,7 +211,12 @@ class Matcher:
             if end - start == 1:  # one word read as a phrase run together and misspelt
                 for reading in text[start].readings - {glued}:
                     found += [Span(start, end, p) for p in self._by_joined.get(reading, ())]
-            for head in _heads(glued):
+            if len(glued) > self.MAX_GLUED:
+                break
+            for size in self._joined_lengths:
+                if size > len(glued):
+                    continue
+                head = glued[:size]
                 for phrase in self._by_joined.get(head, ()):
                     # "deport*" may run on within its last word only ("de portation"),
                     # never across the words after it ("demonstration of ...").
@@ -213,11 +224,12 @@ class Matcher:
                         found.append(Span(start, end, phrase))
             if end - start > 1 and not is_english(glued) and any(
                     w.text.isalpha() and not is_english(w.text) for w in text[start:end]):
-                for joined in self._long_joined:
-                    limit = edit_limit(joined)
-                    if abs(len(joined) - len(glued)) <= limit and \
-                            OSA.distance(glued, joined, score_cutoff=limit) <= limit:
-                        found += [Span(start, end, p) for p in self._by_joined[joined]]
+                for size in range(len(glued) - 2, len(glued) + 3):
+                    for joined in self._long_joined.get(size, ()):
+                        limit = edit_limit(joined)
+                        if abs(size - len(glued)) <= limit and \
+                                OSA.distance(glued, joined, score_cutoff=limit) <= limit:
+                            found += [Span(start, end, p) for p in self._by_joined[joined]]
         return found
 
 
