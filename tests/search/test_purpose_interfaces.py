@@ -144,6 +144,13 @@ def test_share_requests_naming_a_forbidden_purpose_or_recipient_are_refused_at_c
                                policy=policy, now=_now())
         assert (made.status, made.rule) == ("refused", rule), made.reason
         assert made.reason and "§" in made.reason  # the citation travels with the reason
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.event == "share:refused")
+                                .order_by(AuditEntry.id.desc())).first()
+        assert entry is not None and entry.details["rule"] == rule
+        attempted = _request(**changes).model_dump()
+        assert all(entry.details[key] == attempted[key] for key in (
+            "purpose_text", "involvement", "right_to_know"))
+        assert entry.details["on_behalf_of"] == attempted["on_behalf_of_name"]
 
 
 @pytest.mark.parametrize("changes", [

@@ -166,8 +166,13 @@ def _details(request: ShareRequest, agency: Agency) -> dict[str, object]:
     return {"request_id": request.id, "agency": agency.name, "agency_kind": agency.kind,
             "requester": request.requester_name, "case_number": request.case_number,
             "purpose_category": request.purpose_category, "legal_process": request.legal_process,
-            "on_behalf_of": request.on_behalf_of_name, "status": request.status,
-            "rule": request.rule, "reason": request.reason}
+            "on_behalf_of": request.on_behalf_of_name,
+            "on_behalf_of_kind": request.on_behalf_of_kind, "status": request.status,
+            "rule": request.rule, "reason": request.reason,
+            # what was asked, as written: an auditor sees the words a rule refused
+            "purpose_text": request.purpose_text, "involvement": request.involvement,
+            "right_to_know": request.right_to_know,
+            "legal_process_ref": request.legal_process_ref}
 
 
 def get_request(session: Session, request_id: int) -> ShareRequest:
