@@ -29,7 +29,8 @@ REFUSED: dict[str, list[Case]] = {
         ("on_behalf_of", "SA Jones, HSI"), ("last_name", "ICE"),
         ("description", "Dept. of Homeland Sec."), ("description", "I\u200bCE"),
         ("description", "lCE"), ("description", "remove him from the country"),
-        ("description", "immi-gration"),
+        ("description", "immi-gration"), ("description", "removal"),
+        ("description", "assist with removal of the subject"),
         ("court_order", "I-247 detainer"), ("code_section", "8 USC 1326 deportation"),
     ],
     "reproductive-health": [
@@ -54,7 +55,8 @@ REFUSED: dict[str, list[Case]] = {
         ("description", "people at the synagogue"), ("description", "religious service"),
         ("description", "pr0test"), ("description", "demonstraton"),
         ("description", "journalist's car"), ("description", "political rally"),
-        ("description", "vigil participants"),
+        ("description", "vigil participants"), ("description", "SEIU members"),
+        ("description", "went on strike"),
     ],
     "personal-use": [
         ("description", "personal use"), ("description", "personal reasons"),
@@ -73,7 +75,7 @@ REFUSED: dict[str, list[Case]] = {
         ("description", "disability"), ("description", "muslims in the area"),
         ("description", "transgender driver"), ("description", "to harass him"),
         ("description", "get back at him"), ("description", "Hispanic male"),
-        ("description", "relig1on"),
+        ("description", "relig1on"), ("description", "because he's Black"),
     ],
     "criminal-history": [
         ("description", "per CLETS return"), ("description", "rap sheet shows"),
@@ -81,7 +83,8 @@ REFUSED: dict[str, list[Case]] = {
         ("description", "FBI number 123456AB1"), ("description", "prior convictions"),
         ("description", "on parole"), ("description", "probationer"),
         ("description", "criminal history"), ("description", "C.L.E.T.S."),
-        ("description", "arrest record"),
+        ("description", "arrest record"), ("description", "convicted felon"),
+        ("description", "registered sex offender"),
     ],
     "ssn": [
         ("description", "SSN 123-45-6789"), ("description", "123-45-6789"),
@@ -178,7 +181,8 @@ PASSING: dict[str, list[Case]] = {
         ("on_behalf_of", "Det. Iceberg"), ("on_behalf_of", "Sgt. Price"),
         ("on_behalf_of", "Ofc. Justice"), ("description", "police office break-in"),
         ("description", "vehicle removal after the collision"),
-        ("description", "graffiti removal truck"), ("description", "ice cream truck hit and run"),
+        ("description", "graffiti removal truck"), ("description", "removal of the plates"),
+        ("description", "abandoned vehicle removal"), ("description", "ice cream truck hit and run"),
         ("description", "black ice crash"), ("description", "stolen from the Alicia office"),
         ("description", "service station robbery"), ("description", "Heroes Park burglary"),
         ("description", "Pacific Ave hit and run"), ("on_behalf_of", "Det. Eros"),
@@ -201,6 +205,7 @@ PASSING: dict[str, list[Case]] = {
         ("description", "Temple City carjacking"), ("description", "strike team follow-up"),
         ("description", "press release follow-up"), ("description", "picket fence damaged"),
         ("on_behalf_of", "Det. Marchetti"), ("description", "demonstration of the stolen tool"),
+        ("description", "vehicle striking a pole"), ("description", "three strikes case"),
     ],
     "personal-use": [
         ("description", "theft of personal property"), ("description", "personal injury collision"),
@@ -275,6 +280,7 @@ PASSING: dict[str, list[Case]] = {
         ("case_number", "26-100200"), ("case_number", "24-777001"), ("case_number", "26-004513"),
         ("case_number", "１２-３４５６７８"),  # full-width digits
         ("case_number", "Case #26-004512"), ("case_number", "RD# 26-004512"),
+        ("case_number", "2026-004512"),
     ],
     "specific": [
         ("case_number", "26-004512"), ("code_section", "PC 459"), ("last_name", "Nguyen"),
