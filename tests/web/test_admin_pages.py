@@ -109,7 +109,7 @@ def test_evidence_export_downloads_a_package_and_overdue_copies_stand_out(
 
     form = page.get_by_role("region", name="Export evidence")
     form.get_by_label("Read ids").fill(", ".join(str(r["id"]) for r in reads))
-    form.get_by_label("Case number").fill("26-EXP-3")
+    form.get_by_label("Case number").fill("26-004533")  # the agency format (YY-NNNNNN)
     form.get_by_label("On behalf of").fill("Det. Ortiz")
     form.get_by_role("button", name="Export package").click()  # attestations missing: refused
     expect(form.get_by_role("alert")).to_contain_text("attest")
@@ -122,7 +122,7 @@ def test_evidence_export_downloads_a_package_and_overdue_copies_stand_out(
     assert "EXP1234" in package.read("reads.json").decode()
 
     page.reload()
-    exported = row(page, "downloads-table", "26-EXP-3")
+    exported = row(page, "downloads-table", "26-004533")
     expect(exported.locator("td").nth(5)).to_contain_text(
         (utcnow() + timedelta(days=60)).strftime("%Y-%m-%d"))  # the policy's 60 days
     expect(exported).not_to_have_class("overdue")

@@ -108,6 +108,8 @@ PURPOSE_SCOPES: dict[str, frozenset[Scope]] = {
     "court order": frozenset({"all", "identifiers"}),
     "on behalf of": frozenset({"all", "on-behalf-of"}),
 }
+_IDENTIFIER_RULES = frozenset({"ssn", "date-of-birth", "driver-licence", "phone", "email",
+                               "address", "criminal-history"})
 # A warrant reference is the order's own number, not anyone's criminal history.
 _COURT_ORDER_SKIPS = frozenset({"criminal-history", "driver-licence"})
 # A one-word last name is a surname: "Gay", "Black", "Born" are names, not descriptions.
@@ -137,8 +139,10 @@ def validate_purpose(given: PurposeIn, *, policy: Policy, today: date | None = N
     hit = screen(texts, scopes=PURPOSE_SCOPES, policy=policy, skip=skip,
                  case_number=given.case_number, today=today)
     if hit is not None:
-        raise PurposeRefused(hit.rule, hit.message() + "; a purpose names a case, a code"
-                             " section or a suspect's last name", field=hit.field,
+        why = ("a purpose may name a suspect's last name only, no other personal identifiers"
+               " or criminal-history data" if hit.rule in _IDENTIFIER_RULES else
+               "a purpose names a case, a code section or a suspect's last name")
+        raise PurposeRefused(hit.rule, f"{hit.message()}; {why}", field=hit.field,
                              found=hit.found, citation=hit.citation)
     _check_references(given, policy, external_case)
     references = {kind: not is_vague(getattr(given, kind), rules.refused_bare_terms)
