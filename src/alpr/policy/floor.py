@@ -191,7 +191,7 @@ def _lexicon_additions_readable(policy: Policy) -> Iterator[Finding]:
 
     for index, addition in enumerate(policy.search.lexicon_additions):
         for phrase in addition.refuse:
-            if not words(phrase.replace("*", " ").replace("#", " 0 ")):
+            if not any(ch.isalnum() for word in words(phrase) for ch in word):
                 yield Finding(f"search.lexicon_additions[{index}]",
                               f"{phrase!r} has no letters or digits to match")
 

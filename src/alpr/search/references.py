@@ -85,7 +85,7 @@ def case_number_formats(policy: Policy) -> list[tuple[str, str]]:
 
 # --- code sections -------------------------------------------------------------------------
 
-_SECTION = r"[1-9]\d{0,5}(?:\.\d{1,3})?[a-z]?(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*"
+_SECTION = r"[1-9]\d{0,5}(?:\.\d{1,3}){0,3}[a-z]?(?:\s*\(\s*[a-z0-9]{1,4}\s*\))*"
 _USC = re.compile(rf"^(\d{{1,2}})\s*u\s*s\s*c\s*a?\s*({_SECTION})$")
 
 
