@@ -12,7 +12,8 @@ from tests.policy.conftest import WritePolicy
 
 FORMAT = '\n[[search.case_number_formats]]\npattern = "^C-[0-9]{5}$"\nexample = "{example}"\n'
 ADDITION = '\n[[search.lexicon_additions]]\nrule = "{rule}"\nrefuse = ["{phrase}"]\n'
-CODES = '\n[[search.code_abbreviations]]\ncode = "Oakland Municipal Code"\nabbreviations = ["OMC"]\n'
+CODES = ('\n[[search.code_abbreviations]]\ncode = "Oakland Municipal Code"\n'
+         'abbreviations = ["OMC"]\n')
 
 
 def test_a_format_whose_example_does_not_fit_is_refused(write_policy: WritePolicy) -> None:
