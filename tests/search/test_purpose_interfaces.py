@@ -179,3 +179,27 @@ def _now() -> Any:
     from alpr.db.base import utcnow
 
     return utcnow()
+
+
+def test_share_request_on_behalf_of_hsi_is_refused_through_api_and_cli(
+        api: tuple[TestClient, dict[str, str]]) -> None:
+    # REQ S1 REQ S2 REQ S6: "on behalf of Homeland Security Investigations", no kind given,
+    # from a California agency: refused when made, naming the rule, through both doors
+    from alpr.sharing.cli import shares_app
+
+    client, auth = api
+    created = client.post("/api/v1/sharing/agencies", headers=auth, json={
+        "name": "Oakland PD", "kind": "ca_law_enforcement", "jurisdiction": "Oakland"})
+    assert created.status_code == 201, created.text
+    body = _request(on_behalf_of_name="Homeland Security Investigations").model_dump(
+        mode="json", exclude_none=True)
+    made = client.post("/api/v1/sharing/requests", headers=auth, json=body)
+    assert made.status_code == 201, made.text
+    assert (made.json()["status"], made.json()["rule"]) == ("refused", "immigration")
+    result = runner.invoke(shares_app, [
+        "request", "--agency", "Oakland PD", "--requester", "Det. Ruiz", "--right-to-know",
+        "PC 830.1", "--case", "26-004512", "--involvement", "investigator", "--purpose",
+        "criminal_investigation", "--purpose-text", "burglary PC 459", "--on-behalf-of",
+        "H.S.I. task force", "--attest-no-immigration", "--attest-no-reproductive-health",
+        "--attest-no-resharing"])
+    assert result.exit_code == 1 and "immigration" in result.output, result.output
