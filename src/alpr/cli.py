@@ -9,15 +9,16 @@ from __future__ import annotations
 import importlib
 from typing import Annotated, Any
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 # name → (module:attribute, one-line help). The attribute is a Typer app (a command group)
 # or a plain function (a single command).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("alpr.db.cli:app", "Database schema."),
-    "policy": ("alpr.policy.cli:app", "The agency policy file: show it, check it against the SB 34 floor, list presets."),
+    "policy": ("alpr.policy.cli:app", (
+        "The agency policy file: show it, check it against the SB 34 floor, list presets."
+    )),
     "cameras": ("alpr.cameras.cli:app", "The camera registry."),
     "reads": ("alpr.reads.cli:app", "Plate reads."),
     "audit": ("alpr.audit.cli:app", "The tamper-evident audit log."),
@@ -27,14 +28,20 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("alpr.users.cli:app", "Accounts: approval, training, reviews, suspension."),
     "retention": ("alpr.retention.cli:app", "Retention: purge and logical deletion."),
     "holds": ("alpr.retention.cli:holds_app", "Holds that keep reads past their period."),
-    "evidence": ("alpr.retention.evidence_cli:app", "Evidence packages and the record of downloads."),
+    "evidence": (
+        "alpr.retention.evidence_cli:app", "Evidence packages and the record of downloads."
+    ),
     "keys": ("alpr.reads.keys_cli:app", "Encryption keys for images at rest."),
     "agencies": ("alpr.sharing.cli:agencies_app", "Agencies and interagency agreements (MOU)."),
     "shares": ("alpr.sharing.cli:shares_app", "Share requests, exports and the record of shares."),
     "incidents": ("alpr.sharing.cli:incidents_app", "Breach incidents and their notifications."),
     "audits": ("alpr.reports.cli:audits_app", "Periodic and operator audits (REQ L3–L6)."),
-    "reports": ("alpr.reports.cli:reports_app", "The annual report and the operator audit (REQ P1, L6)."),
-    "edge": ("alpr.capture.edge_cli:app", "Patrol unit: offline hot-list matching, spooled upload."),
+    "reports": (
+        "alpr.reports.cli:reports_app", "The annual report and the operator audit (REQ P1, L6)."
+    ),
+    "edge": (
+        "alpr.capture.edge_cli:app", "Patrol unit: offline hot-list matching, spooled upload."
+    ),
     "login": ("alpr.users.cli:login_command", "Sign in for the CLI (password + TOTP)."),
     "logout": ("alpr.users.cli:logout_command", "End the CLI session."),
     "search": ("alpr.search.cli:search_command", "Search stored reads, with a purpose."),
@@ -43,7 +50,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _load(name: str) -> click.Command:
+def _load(name: str) -> Any:
     module_name, attribute = LAZY_COMMANDS[name][0].split(":")
     target: Any = getattr(importlib.import_module(module_name), attribute)
     if isinstance(target, typer.Typer):
@@ -60,20 +67,20 @@ class LazyGroup(TyperGroup):
 
     _listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in LAZY_COMMANDS:
             return super().get_command(ctx, cmd_name)
         if self._listing:
             # A stand-in with the short help: listing never imports the domain.
-            return click.Command(cmd_name, help=LAZY_COMMANDS[cmd_name][1])
+            return TyperCommand(cmd_name, help=LAZY_COMMANDS[cmd_name][1])
         if cmd_name not in self.commands:
             self.commands[cmd_name] = _load(cmd_name)
         return self.commands[cmd_name]
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)
