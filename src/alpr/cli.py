@@ -100,13 +100,26 @@ app = typer.Typer(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    jobs: Annotated[bool, typer.Option(
+        help="Run the periodic jobs in this process (--no-jobs when `alpr jobs loop` runs "
+             "them elsewhere)")] = True,
+    jobs_interval: Annotated[float, typer.Option(help="Seconds between job checks")] = 5.0,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API and the console, with the periodic jobs unless told --no-jobs."""
     import uvicorn
 
     from alpr.api.app import create_app
+    from alpr.jobs.background import JobThread
 
-    uvicorn.run(create_app(), host=host, port=port)
+    application = create_app()
+    worker = JobThread(jobs_interval) if jobs else None
+    if worker:
+        worker.start()
+    try:
+        uvicorn.run(application, host=host, port=port)
+    finally:
+        if worker:
+            worker.stop()
 
 
 @app.command()
