@@ -137,11 +137,14 @@ def render_pdf(data: dict[str, Any], sections: list[Table], charts: dict[str, Pa
     pdf.add_font("dejavu", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     pdf.set_font("dejavu", "B", 16)
-    pdf.multi_cell(0, 9, f"ALPR annual report {data['year']} — {agency}")
+    # Each block starts again at the left margin: a cell after a multi-cell would otherwise
+    # begin at the right edge and run off the page.
+    pdf.multi_cell(0, 9, f"ALPR annual report {data['year']} — {agency}",
+                   new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("dejavu", "", 9)
-    pdf.cell(0, 6, f"Calendar year {data['year']} (UTC). Generated"
-             f" {generated_at:%Y-%m-%d %H:%M} UTC. Aggregates only.",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"Calendar year {data['year']} (UTC). Generated"
+                   f" {generated_at:%Y-%m-%d %H:%M} UTC. Aggregates only.",
+                   new_x="LMARGIN", new_y="NEXT")
     for table in sections:
         pdf.ln(3)
         pdf.set_font("dejavu", "B", 12)
