@@ -44,7 +44,7 @@ def assert_rendered(pdf: bytes | Path, phrases: list[str], *, png: Path | None =
                 if char.isspace():
                     continue
                 left, bottom, right, top = text.get_charbox(indexes[start + offset])
-                assert 0 <= left and right <= width and 0 <= bottom and top <= height, (
+                assert left >= 0 and right <= width and bottom >= 0 and top <= height, (
                     f"{phrase!r}: {char!r} is drawn off the page")
                 box = image.crop((int(left * SCALE), int((height - top) * SCALE),
                                   int(right * SCALE) + 1, int((height - bottom) * SCALE) + 1))
