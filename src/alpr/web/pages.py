@@ -33,6 +33,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/cameras", "Cameras", Permission.CAMERAS_MANAGE),
     ("/users", "Users", Permission.USERS_MANAGE),
     ("/audit", "Audit", Permission.AUDIT_VIEW),
+    ("/audits", "Audits & reports", Permission.AUDIT_VIEW),
 )
 
 
