@@ -25,11 +25,9 @@
 
   // ---- the map ----
   const map = L.map("search-map", { keyboard: true, zoomControl: true });
-  if (data.tile_url) {
-    const host = (data.tile_url.match(/^[a-z]+:\/\/([^/?#]+)/i) || ["", "this agency's tile server"])[1];
-    L.tileLayer(data.tile_url, { maxZoom: 19, attribution: "Map tiles: " + esc(host) }).addTo(map);
-  }
-  // Offline (no tile_url): nothing but the scale and our own layers — no outside requests.
+  // The agency's own base map (PMTiles or tile server), else state and county outlines
+  // shipped with alpr: never a request to anyone else (maps.js).
+  window.alpr.baseMap(map, data);
   L.control.scale({ imperial: true, metric: true }).addTo(map);
 
   const cameraLayer = L.featureGroup().addTo(map);
@@ -87,12 +85,22 @@
   map.on(L.Draw.Event.DELETED, function () { setArea(drawn.getLayers()[0] || null); });
   el("clear-area").addEventListener("click", clearArea);
   // Typed numbers replace a drawn polygon and show the circle they describe.
+  // The summary is the same whichever way the area was given.
   [near.lat, near.lon, near.radius].forEach(function (input) {
     input.addEventListener("change", function () {
       const lat = Number(near.lat.value), lon = Number(near.lon.value), r = Number(near.radius.value);
       drawn.clearLayers();
-      polygonField.value = "";
-      if (near.lat.value && near.lon.value && r > 0) drawn.addLayer(L.circle([lat, lon], { radius: r, color: "#0b4f9c" }));
+      if (near.lat.value && near.lon.value && r > 0 && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+        const circle = L.circle([lat, lon], { radius: r, color: "#0b4f9c" });
+        drawn.addLayer(circle);
+        setArea(circle);
+      } else {
+        const typed = [near.lat.value, near.lon.value, near.radius.value];
+        polygonField.value = "";
+        el("area-summary").textContent = typed.some(Boolean)
+          ? "Incomplete circle: give latitude, longitude and a radius in metres."
+          : "No area: the whole map.";
+      }
     });
   });
 
