@@ -28,12 +28,14 @@ def raster_pmtiles(path: Path, max_zoom: int = 3) -> None:
     tile = io.BytesIO()
     Image.new("RGB", (256, 256), TILE_RGB).save(tile, format="PNG")
     with path.open("wb") as out:
-        writer = Writer(out)
+        writer = Writer(out)  # type: ignore[no-untyped-call]
         for z in range(max_zoom + 1):
             for x in range(2 ** z):
                 for y in range(2 ** z):
-                    writer.write_tile(zxy_to_tileid(z, x, y), tile.getvalue())
-        writer.finalize({"tile_type": TileType.PNG, "tile_compression": Compression.NONE,
+                    writer.write_tile(  # type: ignore[no-untyped-call]
+                        zxy_to_tileid(z, x, y), tile.getvalue())
+        writer.finalize({  # type: ignore[no-untyped-call]
+                         "tile_type": TileType.PNG, "tile_compression": Compression.NONE,
                          "min_zoom": 0, "max_zoom": max_zoom, "min_lon_e7": -1800000000,
                          "min_lat_e7": -850000000, "max_lon_e7": 1800000000,
                          "max_lat_e7": 850000000, "center_zoom": 0, "center_lon_e7": 0,
