@@ -13,7 +13,7 @@ from rich.table import Table
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.config import get_settings
-from alpr.console import acting_as, console, fail
+from alpr.console import acting_as, console, fail, plain_errors
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.policy import load_checked_policy
@@ -66,7 +66,7 @@ def search_command(
         _audit_refusal(actor, error)
         raise fail(f"search refused: {error}") from error
     except (ValidationError, ValueError) as error:
-        raise fail(f"search refused: {error}") from error
+        raise fail(f"search refused: {plain_errors(error)}") from error
     if as_geojson:
         console.print_json(json.dumps(geojson(found.reads)))
         return
