@@ -16,6 +16,7 @@ from alpr.api.deps import PolicyDep, Principal
 from alpr.cameras.service import list_cameras
 from alpr.db.session import unit_of_work
 from alpr.policy.model import PermittedPurpose, SensitiveLocation
+from alpr.retention.models import HoldReason
 from alpr.users.permissions import Permission
 from alpr.web.pages import page, render
 
@@ -54,4 +55,6 @@ def search_page(request: Request,
                   purposes=[(p.code, p.label, needs(p)) for p in rules.permitted_purposes],
                   standard=rules.standard, case_number_pattern=rules.case_number_pattern,
                   prohibited_uses=rules.prohibited_uses, cameras=cameras,
-                  sensitive=[_sensitive(s) for s in rules.sensitive_locations])
+                  sensitive=[_sensitive(s) for s in rules.sensitive_locations],
+                  hold_reasons=[(r.value, r.value.replace("_", " ").capitalize())
+                                for r in HoldReason])
