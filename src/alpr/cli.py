@@ -1,73 +1,125 @@
-"""The `alpr` command: each domain adds its own commands here."""
+"""The `alpr` command: each domain adds its own commands here.
+
+Domains are imported only when their command runs: `alpr --help` lists them from the table
+below without loading FastAPI, matplotlib or the recognition models (bench/cli.py measures it).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from alpr.audit.cli import app as audit_app
-from alpr.cameras.cli import app as cameras_app
-from alpr.capture.cli import ingest_command
-from alpr.capture.edge_cli import app as edge_app
-from alpr.db.cli import app as db_app
-from alpr.hotlists.cli import alerts_app
-from alpr.hotlists.cli import app as hotlists_app
-from alpr.jobs.cli import app as jobs_app
-from alpr.policy.cli import app as policy_app
-from alpr.reads.cli import app as reads_app
-from alpr.reads.keys_cli import app as keys_app
-from alpr.recognition.cli import recognize as recognize_images
-from alpr.reports.cli import audits_app, reports_app
-from alpr.retention.cli import app as retention_app
-from alpr.retention.cli import holds_app
-from alpr.retention.evidence_cli import app as evidence_app
-from alpr.search.cli import search_command
-from alpr.sharing.cli import agencies_app, incidents_app, shares_app
-from alpr.users.cli import app as users_app
-from alpr.users.cli import login_command, logout_command
+# name → (module:attribute, one-line help). The attribute is a Typer app (a command group)
+# or a plain function (a single command).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("alpr.db.cli:app", "Database schema."),
+    "policy": ("alpr.policy.cli:app", (
+        "The agency policy file: show it, check it against the SB 34 floor, list presets."
+    )),
+    "cameras": ("alpr.cameras.cli:app", "The camera registry."),
+    "reads": ("alpr.reads.cli:app", "Plate reads."),
+    "audit": ("alpr.audit.cli:app", "The tamper-evident audit log."),
+    "hotlists": ("alpr.hotlists.cli:app", "Hot lists: imports, manual entries, approval, flags."),
+    "alerts": ("alpr.hotlists.cli:alerts_app", "Alerts raised by hot-list hits."),
+    "jobs": ("alpr.jobs.cli:app", "Periodic jobs: imports, expiry, webhook delivery."),
+    "users": ("alpr.users.cli:app", "Accounts: approval, training, reviews, suspension."),
+    "retention": ("alpr.retention.cli:app", "Retention: purge and logical deletion."),
+    "holds": ("alpr.retention.cli:holds_app", "Holds that keep reads past their period."),
+    "evidence": (
+        "alpr.retention.evidence_cli:app", "Evidence packages and the record of downloads."
+    ),
+    "keys": ("alpr.reads.keys_cli:app", "Encryption keys for images at rest."),
+    "agencies": ("alpr.sharing.cli:agencies_app", "Agencies and interagency agreements (MOU)."),
+    "shares": ("alpr.sharing.cli:shares_app", "Share requests, exports and the record of shares."),
+    "incidents": ("alpr.sharing.cli:incidents_app", "Breach incidents and their notifications."),
+    "audits": ("alpr.reports.cli:audits_app", "Periodic and operator audits (REQ L3–L6)."),
+    "reports": (
+        "alpr.reports.cli:reports_app", "The annual report and the operator audit (REQ P1, L6)."
+    ),
+    "edge": (
+        "alpr.capture.edge_cli:app", "Patrol unit: offline hot-list matching, spooled upload."
+    ),
+    "login": ("alpr.users.cli:login_command", "Sign in for the CLI (password + TOTP)."),
+    "logout": ("alpr.users.cli:logout_command", "End the CLI session."),
+    "search": ("alpr.search.cli:search_command", "Search stored reads, with a purpose."),
+    "ingest": ("alpr.capture.cli:ingest_command", "Read plates from images, video or streams."),
+    "recognize": ("alpr.recognition.cli:recognize", "Read plates in photos (no storage)."),
+}
+
+
+def _load(name: str) -> Any:
+    module_name, attribute = LAZY_COMMANDS[name][0].split(":")
+    target: Any = getattr(importlib.import_module(module_name), attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer()
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class LazyGroup(TyperGroup):
+    """Lists lazy commands from their table entry; imports one only when it is run."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:
+            # A stand-in with the short help: listing never imports the domain.
+            return TyperCommand(cmd_name, help=LAZY_COMMANDS[cmd_name][1])
+        if cmd_name not in self.commands:
+            self.commands[cmd_name] = _load(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="alpr: licence plate recognition with California SB 34 enforced in software.",
     no_args_is_help=True,
 )
-app.add_typer(db_app, name="db")
-app.add_typer(policy_app, name="policy")
-app.add_typer(cameras_app, name="cameras")
-app.add_typer(reads_app, name="reads")
-app.add_typer(audit_app, name="audit")
-app.add_typer(hotlists_app, name="hotlists")
-app.add_typer(alerts_app, name="alerts")
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(users_app, name="users")
-app.add_typer(retention_app, name="retention")
-app.add_typer(holds_app, name="holds")
-app.add_typer(evidence_app, name="evidence")
-app.add_typer(keys_app, name="keys")
-app.add_typer(agencies_app, name="agencies")
-app.add_typer(shares_app, name="shares")
-app.add_typer(incidents_app, name="incidents")
-app.add_typer(audits_app, name="audits")
-app.add_typer(reports_app, name="reports")
-app.command("login")(login_command)
-app.command("search")(search_command)
-app.command("logout")(logout_command)
-app.add_typer(edge_app, name="edge")
-app.command("ingest")(ingest_command)
-app.command("recognize")(recognize_images)
+
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    jobs: Annotated[bool, typer.Option(
+        help="Run the periodic jobs in this process (--no-jobs when `alpr jobs loop` runs "
+             "them elsewhere)")] = True,
+    jobs_interval: Annotated[float, typer.Option(help="Seconds between job checks")] = 5.0,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API and the console, with the periodic jobs unless told --no-jobs."""
     import uvicorn
 
     from alpr.api.app import create_app
+    from alpr.jobs.background import JobThread
 
-    uvicorn.run(create_app(), host=host, port=port)
+    application = create_app()
+    worker = JobThread(jobs_interval) if jobs else None
+    if worker:
+        worker.start()
+    try:
+        uvicorn.run(application, host=host, port=port)
+    finally:
+        if worker:
+            worker.stop()
 
 
 @app.command()

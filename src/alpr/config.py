@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         default=None,
         description="Console map tiles, e.g. https://tile.example.org/{z}/{x}/{y}.png;"
                     " unset: a plain map without tiles (offline)")
+    map_pmtiles: Path | None = Field(
+        default=None,
+        description="The agency's own base map: one PMTiles file (raster or vector), served"
+                    " by alpr with range requests; before map_tile_url and the outlines")
     map_center: tuple[float, float] = Field(
         default=(37.8044, -122.2712), description="Where the console map opens (lat, lon)")
     max_clock_skew_seconds: int = Field(

@@ -63,3 +63,16 @@ def parse_when(text: str) -> datetime:
     except ValueError as error:
         raise fail(f"{text!r} is not an ISO date or time (e.g. 2026-06-01)") from error
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def plain_errors(error: Exception) -> str:
+    """A validation error as a person reads it: each field and its message, without
+    pydantic's documentation links and type names."""
+    from pydantic import ValidationError
+
+    if not isinstance(error, ValidationError):
+        return str(error)
+    return "; ".join(
+        (".".join(str(part) for part in item["loc"]) + ": " if item["loc"] else "")
+        + item["msg"].removeprefix("Value error, ")
+        for item in error.errors())

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -98,15 +99,15 @@ class Console:
         return result
 
 
-@pytest.fixture(scope="package")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    data_dir = tmp_path_factory.mktemp("console") / "alpr-data"
-    data_dir.mkdir()
+@contextmanager
+def running_console(data_dir: Path, **env_extra: str) -> Iterator[Console]:
+    """A console server of its own on a fresh SQLite store (env_extra: ALPR_* settings)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{data_dir / 'alpr.db'}"
     database = Database.from_url(url)
     upgrade(database.bind)
     port = free_port()
-    env = {**os.environ, "ALPR_DATA_DIR": str(data_dir), "ALPR_DATABASE_URL": url}
+    env = {**os.environ, "ALPR_DATA_DIR": str(data_dir), "ALPR_DATABASE_URL": url, **env_extra}
     env.pop("ALPR_POLICY", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "alpr.api.app:create_app",
@@ -120,6 +121,12 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         server.terminate()
         server.wait(10)
         database.bind.dispose()  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="package")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    with running_console(tmp_path_factory.mktemp("console") / "alpr-data") as running:
+        yield running
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:

@@ -14,7 +14,7 @@ from tests.web.conftest import VIEWPORT, Console, login
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PAGES = ["/", "/alerts", "/alerts/inspection", "/search", "/hotlists", "/holds", "/sharing",
-         "/cameras", "/users", "/audit", "/account"]
+         "/cameras", "/users", "/audit", "/audits", "/reports/annual/2026", "/account"]
 
 
 def violations(page: Page) -> list[dict[str, Any]]:

@@ -162,7 +162,7 @@ def test_a_circle_drawn_on_the_map_canvasses_only_its_area_and_is_audited(
 
     page.get_by_role("button", name="Search", exact=True).click()
     expect(rows(page)).to_have_count(len(seeded.at_a))
-    expect(page.locator("#results-table tbody td:nth-child(3)")).to_have_text(
+    expect(page.locator("#results-table tbody td:nth-child(4)")).to_have_text(
         ["srch-a"] * len(seeded.at_a))
     plates = page.locator("#results-table tbody td.plate").all_inner_texts()
     assert sorted(plates) == sorted(seeded.at_a)

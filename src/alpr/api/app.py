@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from alpr import __version__
 from alpr.api.deps import route_guard
+from alpr.api.docs import router as docs_router
 from alpr.api.health import router as health_router
 from alpr.audit.views import router as audit_router
 from alpr.cameras.views import router as cameras_router
@@ -33,6 +34,7 @@ from alpr.web import install as install_console
 
 ROUTERS = (
     health_router,
+    docs_router,
     auth_router,
     users_router,
     credentials_router,
@@ -55,6 +57,9 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
         title="alpr",
         version=__version__,
         description="Automated License Plate Recognition with SB 34 enforced in software.",
+        # Served from vendored assets by alpr.api.docs (no CDN; the CSP stays intact).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.policy = policy or load_checked_policy(settings.policy)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
-from rich.table import Table
 
 from alpr.config import get_settings
 from alpr.console import console
@@ -55,11 +54,12 @@ def ensure_demo_accounts() -> dict[str, str]:
 
 
 def print_demo_accounts(secrets: dict[str, str], url: str) -> None:
-    table = Table("user", "can", "password", title=f"Web console: {url}")
-    table.add_column("TOTP secret (authenticator app)", overflow="fold", min_width=32)
+    # One account per block, not a table: a 32-character TOTP secret must never be cut or
+    # folded on an 80-column terminal.
+    console.print(f"[bold]Web console: {url}[/]  (password for every account: {PASSWORD})")
     for username, title, _ in ACCOUNTS:
-        table.add_row(username, title, PASSWORD, secrets[username])
-    console.print(table)
+        console.print(f"  [bold]{username}[/] — {title}", highlight=False)
+        console.print(f"    TOTP secret: {secrets[username]}", highlight=False, soft_wrap=True)
     codes = ", ".join(f"{user} {pyotp.TOTP(secret).now()}" for user, secret in secrets.items())
     console.print(f"one-time codes right now (valid ~30 s): {codes}; later, add a secret to an"
                   " authenticator app, or run `make demo` again to print fresh codes")

@@ -9,6 +9,7 @@ else; each access is audited like a read or image view, naming the alert.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
+from alpr.cameras.models import Camera
 from alpr.hotlists.models import Alert, HotListEntry
 from alpr.hotlists.responses import AlertError, get_alert
 from alpr.reads.images import ImageError, ImageStore
@@ -36,6 +38,14 @@ class AlertRead(BaseModel):
     has_plate_image: bool
     has_vehicle_image: bool
     listed_vehicle: str | None  # year make model colour of the entry, if it still exists
+    # Where and which way, for the officer (issue 21): the read's own place and heading
+    # (a mobile unit's GPS), else the camera's.
+    read_id: uuid.UUID
+    captured_at: datetime
+    camera_name: str | None
+    lat: float | None
+    lon: float | None
+    heading: float | None
 
 
 def _read_of(session: Session, alert: Alert) -> Read:
@@ -61,11 +71,18 @@ def alert_read(session: Session, *, alert_id: uuid.UUID, actor: str,
     record(session, event=AuditEvent.READ_VIEW, actor=actor, organization=organization,
            purpose=PURPOSE, details={"read_id": str(read.id), "plate": read.plate_normalized,
                                      "alert_id": str(alert_id), "image": None})
+    camera = session.get(Camera, read.camera_id)
     return AlertRead(region=read.region, vehicle_color=read.vehicle_color,
                      vehicle_make=read.vehicle_make, vehicle_model=read.vehicle_model,
                      has_plate_image=read.plate_image is not None,
                      has_vehicle_image=read.vehicle_image is not None,
-                     listed_vehicle=_listed_vehicle(session, alert))
+                     listed_vehicle=_listed_vehicle(session, alert),
+                     read_id=read.id, captured_at=read.captured_at,
+                     camera_name=camera.name if camera else None,
+                     lat=read.lat if read.lat is not None else camera.lat if camera else None,
+                     lon=read.lon if read.lon is not None else camera.lon if camera else None,
+                     heading=read.heading if read.heading is not None
+                     else camera.heading if camera else None)
 
 
 def alert_image(session: Session, *, alert_id: uuid.UUID, kind: str, images: ImageStore,

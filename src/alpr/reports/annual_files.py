@@ -12,8 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-from fpdf import FPDF
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 # The object API on the Agg canvas: files only, no display, no pyplot global state (safe
@@ -21,6 +19,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from alpr.pdf import new_pdf
 
 
 @dataclass(frozen=True)
@@ -124,24 +124,19 @@ def render_html(data: dict[str, Any], sections: list[Table], charts: dict[str, s
         charts=charts)
 
 
-def _font_dir() -> Path:
-    # DejaVu ships with matplotlib: full Unicode (agency names, dashes) without a new file.
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-
-
 def render_pdf(data: dict[str, Any], sections: list[Table], charts: dict[str, Path], *,
                agency: str, generated_at: datetime) -> bytes:
-    pdf = FPDF()
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("dejavu", "", str(_font_dir() / "DejaVuSans.ttf"))
-    pdf.add_font("dejavu", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
+    pdf = new_pdf()
     pdf.add_page()
     pdf.set_font("dejavu", "B", 16)
-    pdf.multi_cell(0, 9, f"ALPR annual report {data['year']} — {agency}")
+    # Each block starts again at the left margin: a cell after a multi-cell would otherwise
+    # begin at the right edge and run off the page.
+    pdf.multi_cell(0, 9, f"ALPR annual report {data['year']} — {agency}",
+                   new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("dejavu", "", 9)
-    pdf.cell(0, 6, f"Calendar year {data['year']} (UTC). Generated"
-             f" {generated_at:%Y-%m-%d %H:%M} UTC. Aggregates only.",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"Calendar year {data['year']} (UTC). Generated"
+                   f" {generated_at:%Y-%m-%d %H:%M} UTC. Aggregates only.",
+                   new_x="LMARGIN", new_y="NEXT")
     for table in sections:
         pdf.ln(3)
         pdf.set_font("dejavu", "B", 12)

@@ -50,14 +50,8 @@ def export_package(
                                                     Read.logically_deleted_at.is_(None))))
     if not reads:
         raise EvidenceError("none of these reads exist (or they are logically deleted)")
-    files: dict[str, bytes] = {
-        "reads.json": json.dumps([ReadOut.model_validate(r).model_dump(mode="json")
-                                  | {"plate_image": r.plate_image, "vehicle_image": r.vehicle_image}
-                                  for r in reads], indent=2).encode()}
-    for read in reads:
-        for digest in (read.plate_image, read.vehicle_image):
-            if digest:
-                files[f"images/{digest}"] = images.get(digest, read.captured_at.date())
+    files = _contents(session, reads, images=images, purpose=purpose, actor=actor,
+                      organization=organization, now=now)
     manifest = {
         "case_number": purpose.case_number, "purpose": purpose.summary(),
         "on_behalf_of": purpose.on_behalf_of, "exported_by": actor,
@@ -85,6 +79,71 @@ def export_package(
                "case_number": purpose.case_number, "on_behalf_of": purpose.on_behalf_of,
                "sha256": download.sha256})
     return buffer.getvalue(), download
+
+
+README = """Evidence package exported from alpr (ALPR data under Civil Code 1798.90.5-.55).
+
+report.pdf   the reads, their images, the purpose and who exported them, for a reader
+reads.json   the same reads as data; each names its image files
+images/      plate crops and vehicle images: PLATE_TIMEUTC_READ_KIND.EXT
+manifest.json  the SHA-256 of every file, with the case, purpose, exporter and time
+manifest.sig   HMAC-SHA256 of manifest.json with the agency's evidence key
+
+To check it: `alpr evidence verify PACKAGE.zip` at the agency (any changed byte is found);
+anyone can compare the SHA-256 of each file with manifest.json (sha256sum).
+"""
+
+
+def _contents(session: Session, reads: Sequence[Read], *, images: ImageStore, purpose: Purpose,
+              actor: str, organization: str | None, now: datetime) -> dict[str, bytes]:
+    """reads.json, the images under names a person can read, report.pdf and a README."""
+    from alpr.cameras.models import Camera
+    from alpr.search import report
+
+    files: dict[str, bytes] = {}
+    entries, shown = [], []
+    for read in reads:
+        out = ReadOut.model_validate(read).model_copy(update={
+            "has_plate_image": read.plate_image is not None,
+            "has_vehicle_image": read.vehicle_image is not None})
+        named: dict[str, str | None] = {}
+        for kind, digest in (("plate", read.plate_image), ("vehicle", read.vehicle_image)):
+            named[f"{kind}_image_file"] = None
+            if digest:
+                data = images.get(digest, read.captured_at.date())
+                name = (f"images/{read.plate_normalized}_{read.captured_at:%Y%m%dT%H%M%SZ}_"
+                        f"{str(read.id)[:8]}_{kind}.{_extension(data)}")
+                files[name], named[f"{kind}_image_file"] = data, name
+        entries.append(out.model_dump(mode="json") | named
+                       | {"plate_image_sha256": read.plate_image,
+                          "vehicle_image_sha256": read.vehicle_image})
+        shown.append((out, named))
+    files["reads.json"] = json.dumps(entries, indent=2).encode()
+    cameras = {row.id: row.name for row in session.execute(select(Camera.id, Camera.name))}
+    by_id = {str(out.id): named for out, named in shown}
+
+    def image(read: ReadOut, kind: str) -> bytes | None:
+        name = by_id[str(read.id)][f"{kind}_image_file"]
+        return files[name] if name else None
+
+    header = report.CaseHeader(
+        title=f"ALPR evidence package — case {purpose.case_number or '(none)'}",
+        facts=[("Purpose", purpose.summary()), ("Case number", purpose.case_number or "—"),
+               ("Done for", purpose.on_behalf_of or "—"),
+               ("Exported by", f"{actor} ({organization or 'no agency'})"),
+               ("Integrity", "SHA-256 of every file in manifest.json, signed in manifest.sig")])
+    files["report.pdf"] = report.to_pdf(header, [out for out, _ in shown], cameras,
+                                        images=image, generated_at=now)
+    files["README.txt"] = README.encode()
+    return files
+
+
+def _extension(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data[8:12] == b"WEBP":
+        return "webp"
+    return "jpg"
 
 
 def _sign(key: bytes, manifest: bytes) -> str:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from alpr.config import get_settings
-from alpr.console import acting_as, console, fail
+from alpr.console import acting_as, console, fail, plain_errors
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.policy import load_checked_policy
@@ -72,7 +72,7 @@ def search_command(
                        attempted=attempted)
         raise fail(f"search refused: {error}") from error
     except (ValidationError, ValueError) as error:
-        raise fail(f"search refused: {error}") from error
+        raise fail(f"search refused: {plain_errors(error)}") from error
     if as_geojson:
         console.print_json(json.dumps(geojson(found.reads)))
         return

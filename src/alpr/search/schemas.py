@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from alpr.search.purpose import PurposeIn
 
@@ -31,14 +33,23 @@ class SearchQuery(BaseModel):
     vehicle_make: str | None = None
     page: int = Field(default=1, ge=1)
     page_size: int = Field(default=100, ge=1, le=500)
+    sort: Literal["newest", "oldest", "plate", "camera"] = Field(
+        default="newest", description="Order of the results (time, plate or camera)")
 
     @model_validator(mode="after")
     def _narrow(self) -> SearchQuery:
-        # No dragnet: a search names a plate, a place or a camera.
+        # No dragnet: a search names a plate, a place or a camera. The messages are the
+        # person's to read, in the console and the CLI alike (no "Value error," prefix).
         if not (self.plate or self.near or self.polygon or self.cameras):
-            raise ValueError("give a plate, a place (near or polygon) or cameras")
+            vehicle = " (a vehicle colour or make alone is too broad)" if (
+                self.vehicle_color or self.vehicle_make) else ""
+            raise PydanticCustomError(
+                "search_too_broad",
+                "give a plate, a place (circle or polygon) or cameras{vehicle}",
+                {"vehicle": vehicle})
         if self.near and self.polygon:
-            raise ValueError("give near or polygon, not both")
+            raise PydanticCustomError("search_two_areas",
+                                      "give a circle or a polygon, not both")
         return self
 
 
@@ -74,6 +85,7 @@ class SearchOut(BaseModel):
     results: list[ReadOut]
     page: int
     has_more: bool
+    total: int = Field(description="Reads matching the query, on every page")
     audit_id: int
 
 

@@ -64,6 +64,7 @@ class SearchResult:
     reads: list[ReadOut]
     has_more: bool
     audit_id: int
+    total: int = 0
 
 
 def search(session: Session, *, query: SearchQuery, purpose: Purpose, caller: Caller,
@@ -76,9 +77,11 @@ def search(session: Session, *, query: SearchQuery, purpose: Purpose, caller: Ca
         if len(candidates) > MAX_GEO_CANDIDATES:
             raise SearchError("too many reads in that area and time: narrow the time range")
         inside = [r for r in candidates if _inside(r, query)]
-        page = inside[offset : offset + query.page_size + 1]
+        page, total = inside[offset : offset + query.page_size + 1], len(inside)
     else:
         page = list(session.scalars(statement.offset(offset).limit(query.page_size + 1)))
+        total = session.scalar(select(func.count()).select_from(
+            statement.order_by(None).subquery())) or 0
     has_more = len(page) > query.page_size
     shown = page[: query.page_size]
     touched = sensitive.touched(query, shown, policy.search.sensitive_locations)
@@ -90,10 +93,18 @@ def search(session: Session, *, query: SearchQuery, purpose: Purpose, caller: Ca
                        "query": query.model_dump(mode="json", exclude_defaults=True),
                        "purpose_category": purpose.category, "case_number": purpose.case_number,
                        "on_behalf_of": purpose.on_behalf_of, "results": len(reads),
+                       "total": total,
                        "court_order": purpose.court_order,
                        "sensitive_locations": [t.as_details() for t in touched],
                        "deleted_approval_id": approval.id if approval else None})
-    return SearchResult(reads, has_more, entry.id)
+    return SearchResult(reads, has_more, entry.id, total)
+
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (Read.captured_at.desc(),), "oldest": (Read.captured_at.asc(),),
+    "plate": (Read.plate_normalized, Read.captured_at.desc()),
+    "camera": (Read.camera_id, Read.captured_at.desc()),
+}
 
 
 def _filtered(query: SearchQuery, *, include_deleted: bool) -> Select[Read]:
@@ -116,7 +127,7 @@ def _filtered(query: SearchQuery, *, include_deleted: bool) -> Select[Read]:
     if box:
         south, west, north, east = box
         statement = statement.where(Read.lat.between(south, north), Read.lon.between(west, east))
-    return statement.order_by(Read.captured_at.desc(), Read.id)
+    return statement.order_by(*SORTS[query.sort], Read.id)
 
 
 def _plate_condition(text: str, confusion: bool) -> Any:

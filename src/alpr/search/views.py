@@ -8,14 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
+from alpr.cameras.models import Camera
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.search import service
-from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
+from alpr.reads.images import ImageStore
+from alpr.search import report, service
+from alpr.search.purpose import Purpose, PurposeIn, PurposeRefused, validate_purpose
 from alpr.search.schemas import ApprovalIn, ReadOut, SearchIn, SearchOut
 from alpr.users.permissions import Permission
 
@@ -54,24 +58,58 @@ def refuse(request: Request, principal: Principal, error: Exception, given: Any)
     return unprocessable(error)
 
 
-@router.post("/searches", response_model=None)
+@router.post("/searches", response_model=None, responses={
+    200: {"content": {"text/csv": {}, "application/pdf": {}},
+          "description": "JSON, GeoJSON, CSV, or a PDF case report with the images"}})
 def search(
     body: SearchIn, request: Request, principal: Searcher, policy: PolicyDep,
-    fmt: Annotated[str, Query(alias="format", pattern="^(json|geojson)$")] = "json",
-) -> SearchOut | dict[str, Any]:
-    """Reads matching the query, newest first, for a stated and validated purpose."""
+    images: ImagesDep,
+    fmt: Annotated[str, Query(alias="format", pattern="^(json|geojson|csv|pdf)$")] = "json",
+) -> SearchOut | dict[str, Any] | Response:
+    """Reads matching the query, for a stated and validated purpose; as a CSV or a PDF case
+    report (the images in it are each audited as an image view)."""
     try:
         purpose = validate_purpose(body.purpose, policy=policy)
         with unit_of_work() as session:
             found = service.search(session, query=body.query, purpose=purpose,
                                    caller=caller(principal), policy=policy, now=utcnow(),
                                    deleted_approval_id=body.deleted_approval_id)
+            if fmt in ("csv", "pdf"):
+                return case_file(session, fmt, found, purpose, principal, images,
+                                 page=body.query.page)
     except (PurposeRefused, service.SearchError) as error:
         raise refuse(request, principal, error, body.model_dump(mode="json")) from error
     if fmt == "geojson":
         return geojson(found.reads)
     return SearchOut(results=found.reads, page=body.query.page, has_more=found.has_more,
-                     audit_id=found.audit_id)
+                     total=found.total, audit_id=found.audit_id)
+
+
+def case_file(session: Session, fmt: str, found: service.SearchResult, purpose: Purpose,
+              principal: Principal, images: ImageStore, *, page: int) -> Response:
+    """The search's results as a CSV, or a PDF case report a prosecutor can read."""
+    cameras = {row.id: row.name for row in session.execute(select(Camera.id, Camera.name))}
+    name = f"alpr-search-{found.audit_id}"
+    if fmt == "csv":
+        return Response(report.to_csv(found.reads, cameras), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+    def image(read: ReadOut, kind: str) -> bytes | None:
+        _, data = service.view_read(session, read_id=read.id, purpose=purpose,
+                                    caller=caller(principal), now=utcnow(), image=kind,
+                                    images=images)
+        return data
+
+    header = report.CaseHeader(
+        title=f"ALPR search report — {purpose.case_number or purpose.label}",
+        facts=[("Purpose", purpose.summary()), ("Case number", purpose.case_number or "—"),
+               ("Done for", purpose.on_behalf_of or "—"),
+               ("Run by", f"{principal.actor} ({principal.organization or 'no agency'})"),
+               ("Audit entry", f"{found.audit_id} (the search, with its query and purpose)"),
+               ("Results", f"{len(found.reads)} of {found.total} on page {page}")])
+    body = report.to_pdf(header, found.reads, cameras, images=image, generated_at=utcnow())
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
 
 
 def geojson(reads: list[ReadOut]) -> dict[str, Any]:

@@ -8,13 +8,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alpr.web import alerts, audit, cameras, holds, hotlists, search, sharing, users
+from alpr.web import alerts, audit, cameras, holds, hotlists, reports, search, sharing, users
+from alpr.web.basemap import router as basemap_router
 from alpr.web.headers import SecurityHeaders
 from alpr.web.home import router as home_router
 from alpr.web.pages import HERE, login_url, render
 
-ROUTERS = (home_router, alerts.router, search.router, hotlists.router, users.router,
-           holds.router, sharing.router, cameras.router, audit.router)
+ROUTERS = (home_router, basemap_router, alerts.router, search.router, hotlists.router, users.router,
+           holds.router, sharing.router, cameras.router, audit.router, reports.router)
 
 
 def install(app: FastAPI) -> None:

@@ -45,8 +45,13 @@ def alerts_page(request: Request, principal: Receiver, policy: PolicyDep) -> HTM
         # Which of them already carry a documented response (so nobody records it twice).
         responded = set(session.scalars(select(AlertResponse.alert_id).where(
             AlertResponse.alert_id.in_([a.id for a in alerts])))) if alerts else set()
+        # Names and headings of the cameras, so a card says where and which way (the
+        # camera registry is configuration, not ALPR data about anyone).
+        cameras = {c.id: {"name": c.name, "heading": c.heading}
+                   for c in list_cameras(session, include_inactive=True)}
     loaded = [{**a.model_dump(mode="json"), "responded": a.id in responded} for a in alerts]
     return render(request, "alerts.html", principal, title="Live alerts", alerts=loaded,
+                  cameras=cameras,
                   dispositions=list(policy.hotlists.disposition_codes),
                   since=since.isoformat())
 

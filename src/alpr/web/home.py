@@ -8,7 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from alpr.api.deps import PolicyDep, Principal, public
+from alpr.db.base import utcnow
+from alpr.db.session import unit_of_work
+from alpr.hotlists.alert_views import list_alerts
+from alpr.users.permissions import Permission
 from alpr.users.schemas import BANNER
+from alpr.web.dashboard import RECENT_ALERTS, panels
 from alpr.web.pages import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +31,12 @@ def login_page(request: Request, _: Annotated[None, Depends(public)], policy: Po
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: Annotated[Principal, Depends(page())]) -> HTMLResponse:
-    return render(request, "home.html", principal, title="Start")
+    """A start page per role: recent alerts, camera health, what waits for approval."""
+    recent = (list_alerts(principal, limit=RECENT_ALERTS)
+              if Permission.ALERTS_RECEIVE in principal.permissions else [])
+    with unit_of_work() as session:
+        shown = panels(session, principal, utcnow(), recent)
+    return render(request, "home.html", principal, title="Start", panels=shown)
 
 
 @router.get("/account", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from alpr.api.deps import Principal, authenticated, require
 from alpr.users.permissions import Permission
+from alpr.web.basemap import BASEMAP_PATH
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -33,6 +34,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/cameras", "Cameras", Permission.CAMERAS_MANAGE),
     ("/users", "Users", Permission.USERS_MANAGE),
     ("/audit", "Audit", Permission.AUDIT_VIEW),
+    ("/audits", "Audits & reports", Permission.AUDIT_VIEW),
 )
 
 
@@ -56,6 +58,7 @@ def render(request: Request, template: str, principal: Principal | None, *,
         context={"principal": principal, "nav": nav_for(principal), "title": title,
                  "agency": request.app.state.policy.agency.name,
                  "tile_url": settings.map_tile_url, "map_center": list(settings.map_center),
+                 "basemap": BASEMAP_PATH if settings.map_pmtiles else None,
                  "can": (principal.permissions if principal else frozenset()), **context})
 
 

@@ -16,6 +16,7 @@ from alpr.api.deps import PolicyDep, Principal
 from alpr.cameras.service import list_cameras
 from alpr.db.session import unit_of_work
 from alpr.policy.model import PermittedPurpose, SensitiveLocation
+from alpr.retention.models import HoldReason
 from alpr.users.permissions import Permission
 from alpr.web.pages import page, render
 
@@ -56,4 +57,6 @@ def search_page(request: Request,
                   case_number_pattern=", ".join(f.example for f in rules.case_number_formats)
                   or rules.case_number_pattern,
                   prohibited_uses=rules.prohibited_uses, cameras=cameras,
-                  sensitive=[_sensitive(s) for s in rules.sensitive_locations])
+                  sensitive=[_sensitive(s) for s in rules.sensitive_locations],
+                  hold_reasons=[(r.value, r.value.replace("_", " ").capitalize())
+                                for r in HoldReason])

@@ -2,6 +2,18 @@
 // API forms cannot do alone.
 "use strict";
 (function () {
+  // A registered camera's key is shown once, in place of the form (never stored here).
+  document.addEventListener("api:done", function (event) {
+    // getAttribute: the form's own "id" input would shadow form.id.
+    if (event.target.getAttribute("id") !== "camera-form") return;
+    const box = document.getElementById("camera-key");
+    box.querySelector("[data-camera-id]").textContent = event.detail.id;
+    box.querySelector("[data-key]").textContent = event.detail.api_key;
+    event.target.hidden = true;
+    box.hidden = false;
+    box.querySelector("a").focus();
+  });
+
   // Evidence export: the API answers with a zip, which is saved as a file.
   async function exportEvidence(event) {
     const form = event.target;

@@ -21,6 +21,22 @@
     return new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "medium" });
   }
 
+  // "3 min ago": what an officer needs at a glance (the exact time stays beside it).
+  function ago(iso) {
+    const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (seconds < 45) return "just now";
+    if (seconds < 3600) return Math.round(seconds / 60) + " min ago";
+    if (seconds < 86400) return Math.round(seconds / 3600) + " h ago";
+    return Math.round(seconds / 86400) + " days ago";
+  }
+
+  const COMPASS = ["north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"];
+  function direction(heading) {
+    if (heading == null) return "";
+    const h = ((heading % 360) + 360) % 360;
+    return "heading " + COMPASS[Math.round(h / 45) % 8] + " (" + Math.round(h) + "°)";
+  }
+
   function fact(term, value, extra) {
     return '<div' + (extra || "") + '><dt>' + term + '</dt><dd>' + value + '</dd></div>';
   }
@@ -35,7 +51,7 @@
       '<label class="check"><input type="checkbox" name="clets_confirmed"> <span>Hit confirmed by CLETS/NCIC</span></label></div>' +
       '<label for="clets-' + id + '">CLETS/NCIC checked at</label>' +
       '<input id="clets-' + id + '" type="datetime-local" name="clets_checked_at" data-type="datetime" required value="' + localNow() + '">' +
-      '<p class="hint">Leave an item unticked if it does not match: the alert is then recorded as not confirmed.</p>' +
+      '<p class="hint wide-only">Leave an item unticked if it does not match: the alert is then recorded as not confirmed.</p>' +
       '</fieldset><p class="error" role="alert" data-error></p>' +
       '<button type="submit">Record verification</button></form>';
   }
@@ -70,30 +86,72 @@
     return responseForm(a, id, dispositions, member);
   }
 
-  function card(a, dispositions, member) {
+  function cameraLabel(a, cameras) {
+    const camera = cameras[a.camera_id];
+    return camera && camera.name && camera.name !== a.camera_id
+      ? esc(camera.name) + ' <span class="muted">(' + esc(a.camera_id) + ')</span>' : esc(a.camera_id);
+  }
+
+  function correctionForm(a) {
+    return '<details class="alert-correct" data-correct hidden><summary>Correct a misread</summary>' +
+      '<form class="alert-form" data-method="POST" data-done="Correction recorded; the original read is kept.">' +
+      '<div class="fields"><div class="field"><label for="fix-plate-' + esc(a.id) + '">Correct plate</label>' +
+      '<input id="fix-plate-' + esc(a.id) + '" name="plate" required maxlength="16" autocomplete="off"></div>' +
+      '<div class="field"><label for="fix-reason-' + esc(a.id) + '">Why (what the image shows)</label>' +
+      '<input id="fix-reason-' + esc(a.id) + '" name="reason" required minlength="5" maxlength="1000"></div></div>' +
+      '<p class="error" role="alert" data-error></p><button type="submit" class="secondary">Record correction</button></form></details>';
+  }
+
+  function card(a, data) {
     const id = esc(a.id);
     const status = STATUS[a.status] || [a.status, "warn"];
     const match = a.match === "exact" ? "exact match" : "fuzzy match (look-alike characters)";
+    const camera = data.cameras[a.camera_id] || {};
     return '<h2 id="t-' + id + '"><span class="plate">' + esc(a.plate_read) + '</span> · ' + esc(a.list_name) +
       ' <span class="badge ' + (a.match === "exact" ? "bad" : "warn") + '">' + esc(match) + '</span></h2>' +
-      '<p class="alert-status"><span class="badge ' + status[1] + '">' + esc(status[0]) + '</span></p>' +
+      '<p class="alert-status"><span class="badge ' + status[1] + '">' + esc(status[0]) + '</span> ' +
+      '<time class="ago" data-ago="' + esc(a.created_at) + '" datetime="' + esc(a.created_at) + '">' + esc(ago(a.created_at)) + '</time>' +
+      ' · <span data-where>' + cameraLabel(a, data.cameras) + (camera.heading != null ? ', ' + esc(direction(camera.heading)) : '') + '</span></p>' +
       '<div class="alert-body"><dl class="alert-facts">' +
-      fact("Plate read", '<span class="plate">' + esc(a.plate_read) + '</span>') +
       fact("Plate listed", '<span class="plate">' + esc(a.plate_listed) + '</span>' + (a.state_listed ? " " + esc(a.state_listed) : "")) +
-      fact("List", esc(a.list_name) + " (" + esc(a.source) + ")") +
+      fact("List", esc(a.list_name) + " (" + esc(a.source) + ")", ' class="wide-only"') +
       fact("Reason", esc(a.reason)) +
-      fact("Match", esc(match)) +
-      fact("Camera", esc(a.camera_id)) +
-      fact("Time", '<time datetime="' + esc(a.created_at) + '">' + esc(when(a.created_at)) + '</time>') +
+      fact("Match", esc(match), ' class="wide-only"') +
+      fact("Camera", cameraLabel(a, data.cameras), ' class="wide-only"') +
+      fact("Time", '<time datetime="' + esc(a.created_at) + '">' + esc(when(a.created_at)) + '</time>', ' class="wide-only"') +
+      fact("Direction", "", ' data-direction hidden') +
+      fact("Place", "", ' data-place hidden class="wide-only"') +
       fact("Vehicle seen", "", ' data-seen hidden') +
       fact("Vehicle listed", "", ' data-listed hidden') +
-      '</dl><div class="alert-images" data-images></div></div>' +
-      '<div class="alert-actions" data-actions>' + actions(a, dispositions, member) + '</div>';
+      '</dl><div class="alert-media"><div class="alert-images" data-images></div>' +
+      '<div class="alert-map" data-map hidden role="group" aria-label="Map of where the plate was read"></div></div></div>' +
+      '<div class="alert-actions" data-actions>' + actions(a, data.dispositions, data.member) + '</div>' +
+      (data.can_correct ? correctionForm(a) : "");
+  }
+
+  // A small map of the read: the agency's tiles when configured, else just the point and
+  // its direction on a plain background (no outside request).
+  function miniMap(box, r, tileUrl) {
+    if (!window.L || r.lat == null || r.lon == null) return;
+    box.hidden = false;
+    const map = L.map(box, { zoomControl: false, dragging: false, scrollWheelZoom: false,
+      doubleClickZoom: false, boxZoom: false, keyboard: false, attributionControl: !!tileUrl });
+    map.setView([r.lat, r.lon], 16);
+    // The group's label says what the map shows; its drawing is decoration to a reader.
+    box.querySelectorAll(".leaflet-pane").forEach(function (pane) { pane.setAttribute("aria-hidden", "true"); });
+    if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
+    L.circleMarker([r.lat, r.lon], { radius: 7, color: "#b00020", fillOpacity: 0.9 }).addTo(map);
+    if (r.heading != null) {
+      const rad = r.heading * Math.PI / 180, reach = 0.0012;
+      const tip = [r.lat + reach * Math.cos(rad), r.lon + reach * Math.sin(rad) / Math.cos(r.lat * Math.PI / 180)];
+      L.polyline([[r.lat, r.lon], tip], { color: "#b00020", weight: 4 }).addTo(map);
+      L.circleMarker(tip, { radius: 3, color: "#b00020", fillOpacity: 1 }).addTo(map);
+    }
   }
 
   // The alert's read (vehicle, images) is fetched only for alerts still to be dealt with,
   // or on request: every look is audited as a read view.
-  async function loadRead(article, a) {
+  async function loadRead(article, a, data) {
     const result = await window.alpr.api("GET", "/api/v1/alerts/" + a.id + "/read");
     const box = article.querySelector("[data-images]");
     if (!result.ok) { box.innerHTML = '<p class="hint">' + esc(result.error) + '</p>'; return; }
@@ -103,6 +161,22 @@
       const row = article.querySelector("[data-seen]");
       row.querySelector("dd").textContent = [seen, r.region ? "plate state " + r.region : ""].filter(Boolean).join(", ");
       row.hidden = false;
+    }
+    if (r.heading != null) {
+      const row = article.querySelector("[data-direction]");
+      row.querySelector("dd").textContent = direction(r.heading);
+      row.hidden = false;
+    }
+    if (r.lat != null && r.lon != null) {
+      const row = article.querySelector("[data-place]");
+      row.querySelector("dd").textContent = r.lat.toFixed(5) + ", " + r.lon.toFixed(5);
+      row.hidden = false;
+      miniMap(article.querySelector("[data-map]"), r, data.tile_url);
+    }
+    const correct = article.querySelector("[data-correct]");
+    if (correct) {
+      correct.querySelector("form").dataset.api = "/api/v1/reads/" + encodeURIComponent(r.read_id) + "/corrections";
+      correct.hidden = false;
     }
     if (r.listed_vehicle) {
       const row = article.querySelector("[data-listed]");
@@ -151,8 +225,8 @@
     }
 
     function draw(article, a) {
-      article.innerHTML = card(a, data.dispositions, data.member);
-      if (a.status === "unverified" || !a.responded) loadRead(article, a);
+      article.innerHTML = card(a, data);
+      if (a.status === "unverified" || !a.responded) loadRead(article, a, data);
       else {
         article.querySelector("[data-images]").innerHTML = '<button type="button" class="secondary" data-show-read>Show read and images</button>';
       }
@@ -179,6 +253,13 @@
 
     list.addEventListener("api:done", function (event) {
       const article = event.target.closest("article");
+      if (event.target.closest("[data-correct]")) {
+        const fixed = event.detail;
+        const details = event.target.closest("[data-correct]");
+        details.open = false;
+        details.querySelector("summary").textContent = "Corrected to " + fixed.corrected_plate + " (was " + fixed.original_plate + ")";
+        return;
+      }
       const a = alerts.get(article.id.slice(6));
       if (event.detail && event.detail.status) a.status = event.detail.status;
       if (event.detail && event.detail.disposition) { a.responded = true; a.disposition = event.detail.disposition; }
@@ -193,7 +274,7 @@
       const button = event.target.closest("[data-show-read]");
       if (!button) return;
       const article = button.closest("article");
-      loadRead(article, alerts.get(article.id.slice(6)));
+      loadRead(article, alerts.get(article.id.slice(6)), data);
     });
     byCamera.addEventListener("change", refresh);
     byList.addEventListener("change", refresh);
@@ -239,6 +320,34 @@
     document.addEventListener("keydown", ensureAudio, { once: true });
     showSound();
 
+    // Browser notifications: seen even when this tab is behind another window. Asking needs a
+    // click (browsers refuse a prompt on load); the choice is kept for this browser.
+    const notifyToggle = document.getElementById("notify-toggle");
+    function notifyOn() { return "Notification" in window && Notification.permission === "granted" && localStorage.getItem("alpr_alert_notify") === "on"; }
+    function showNotify() {
+      notifyToggle.setAttribute("aria-pressed", String(notifyOn()));
+      notifyToggle.textContent = notifyOn() ? "Notifications on" : "Notifications off";
+      if (!("Notification" in window)) { notifyToggle.disabled = true; notifyToggle.title = "This browser has no notifications"; }
+    }
+    notifyToggle.addEventListener("click", async function () {
+      if (notifyOn()) { localStorage.setItem("alpr_alert_notify", "off"); showNotify(); return; }
+      const answer = await Notification.requestPermission();
+      localStorage.setItem("alpr_alert_notify", answer === "granted" ? "on" : "off");
+      showNotify();
+    });
+    function notify(a, where) {
+      if (!notifyOn()) return;
+      const note = new Notification("ALPR alert: " + a.plate_read, {
+        body: a.list_name + " · " + a.reason + " · " + where, tag: "alpr-alert-" + a.id, requireInteraction: true,
+      });
+      note.onclick = function () { window.focus(); const card = document.getElementById("alert-" + a.id); if (card) card.scrollIntoView(); note.close(); };
+    }
+    showNotify();
+    // "3 min ago" stays true while the page is open.
+    setInterval(function () {
+      list.querySelectorAll("[data-ago]").forEach(function (t) { t.textContent = ago(t.dataset.ago); });
+    }, 30000);
+
     data.alerts.forEach(function (a) { add(a, false); });
     refresh();
 
@@ -257,7 +366,9 @@
         if (!add(a, true)) return;
         refresh();
         beep();
-        news.textContent = "New alert: plate " + a.plate_read + ", list " + a.list_name + ", camera " + a.camera_id + ".";
+        const where = (data.cameras[a.camera_id] || {}).name || a.camera_id;
+        news.textContent = "New alert: plate " + a.plate_read + ", list " + a.list_name + ", camera " + where + ".";
+        notify(a, where);
       });
       source.onerror = async function () {
         source.close();

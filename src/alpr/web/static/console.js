@@ -15,7 +15,7 @@
     if (data && Array.isArray(data.detail)) {
       return data.detail.map(function (d) {
         const where = (d.loc || []).filter(function (p) { return p !== "body"; }).join(".");
-        return (where ? where + ": " : "") + d.msg;
+        return (where ? where + ": " : "") + String(d.msg).replace(/^Value error, /, "");
       }).join("; ");
     }
     return "request failed (HTTP " + status + ")";

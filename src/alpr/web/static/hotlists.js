@@ -60,8 +60,19 @@
       });
       html += "</tbody></table>";
     }
-    html += '<p><a href="/hotlists">Refresh the lists</a></p>';
     box.innerHTML = html;
+    refreshLists();
+  }
+
+  // The lists table shows the import at once (last import, counts): the page's own table
+  // is fetched again and swapped in, so it is rendered exactly as on a reload.
+  async function refreshLists() {
+    const table = document.getElementById("lists");
+    if (!table) return;
+    const answer = await fetch("/hotlists", { headers: { Accept: "text/html" }, credentials: "same-origin" });
+    if (!answer.ok) return;
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").getElementById("lists");
+    if (fresh) table.replaceWith(fresh);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

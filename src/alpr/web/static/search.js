@@ -11,6 +11,10 @@
   let purpose = null;        // the purpose of the last search the API accepted
   let pendingPurpose = null; // the one sent with the search in flight
   let requestedPage = 1;
+  let pendingBody = null, lastBody = null; // the search as sent: CSV and PDF repeat it
+  const cameraNames = {};
+  data.cameras.forEach(function (c) { cameraNames[c.id] = c.name; });
+  function cameraLabel(id) { return cameraNames[id] && cameraNames[id] !== id ? cameraNames[id] + " (" + id + ")" : id; }
   let currentPage = 1;
   let objectUrls = [];
 
@@ -25,11 +29,9 @@
 
   // ---- the map ----
   const map = L.map("search-map", { keyboard: true, zoomControl: true });
-  if (data.tile_url) {
-    const host = (data.tile_url.match(/^[a-z]+:\/\/([^/?#]+)/i) || ["", "this agency's tile server"])[1];
-    L.tileLayer(data.tile_url, { maxZoom: 19, attribution: "Map tiles: " + esc(host) }).addTo(map);
-  }
-  // Offline (no tile_url): nothing but the scale and our own layers — no outside requests.
+  // The agency's own base map (PMTiles or tile server), else state and county outlines
+  // shipped with alpr: never a request to anyone else (maps.js).
+  window.alpr.baseMap(map, data);
   L.control.scale({ imperial: true, metric: true }).addTo(map);
 
   const cameraLayer = L.featureGroup().addTo(map);
@@ -87,12 +89,22 @@
   map.on(L.Draw.Event.DELETED, function () { setArea(drawn.getLayers()[0] || null); });
   el("clear-area").addEventListener("click", clearArea);
   // Typed numbers replace a drawn polygon and show the circle they describe.
+  // The summary is the same whichever way the area was given.
   [near.lat, near.lon, near.radius].forEach(function (input) {
     input.addEventListener("change", function () {
       const lat = Number(near.lat.value), lon = Number(near.lon.value), r = Number(near.radius.value);
       drawn.clearLayers();
-      polygonField.value = "";
-      if (near.lat.value && near.lon.value && r > 0) drawn.addLayer(L.circle([lat, lon], { radius: r, color: "#0b4f9c" }));
+      if (near.lat.value && near.lon.value && r > 0 && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+        const circle = L.circle([lat, lon], { radius: r, color: "#0b4f9c" });
+        drawn.addLayer(circle);
+        setArea(circle);
+      } else {
+        const typed = [near.lat.value, near.lon.value, near.radius.value];
+        polygonField.value = "";
+        el("area-summary").textContent = typed.some(Boolean)
+          ? "Incomplete circle: give latitude, longitude and a radius in metres."
+          : "No area: the whole map.";
+      }
     });
   });
 
@@ -126,11 +138,13 @@
     body.query.page = requestedPage;
     requestedPage = 1;
     pendingPurpose = body.purpose || null;
+    pendingBody = JSON.parse(JSON.stringify(body));
     return body;
   };
 
   form.addEventListener("api:done", function (event) {
     purpose = pendingPurpose;
+    lastBody = pendingBody;
     show(event.detail);
   });
 
@@ -145,9 +159,10 @@
       const place = r.lat == null ? "no position" : r.lat.toFixed(5) + ", " + r.lon.toFixed(5);
       const image = r.has_plate_image ? "plate" : r.has_vehicle_image ? "vehicle" : "";
       return "<tr data-read=\"" + esc(r.id) + "\" data-index=\"" + i + "\">" +
+        "<td><input type=\"checkbox\" class=\"pick\" aria-label=\"Select read " + esc(r.plate) + " at " + esc(when(r.captured_at)) + "\"></td>" +
         "<td>" + esc(when(r.captured_at)) + "</td>" +
         "<td class=\"plate\">" + esc(r.plate) + (r.logically_deleted ? " <span class=\"badge bad\">deleted</span>" : "") + "</td>" +
-        "<td>" + esc(r.camera_id) + "</td>" +
+        "<td>" + esc(cameraLabel(r.camera_id)) + "</td>" +
         "<td>" + esc(Math.round(r.confidence * 100)) + "%</td>" +
         "<td>" + esc(place) + "</td>" +
         "<td class=\"thumb-cell\" data-image=\"" + image + "\">" + (image ? "<span class=\"hint\">…</span>" : "<span class=\"hint\">none</span>") + "</td>" +
@@ -155,9 +170,12 @@
     });
     el("results-table").tBodies[0].innerHTML = rows.join("");
     const count = answer.results.length;
+    const order = { newest: "newest first", oldest: "oldest first", plate: "by plate", camera: "by camera" }[(lastBody && lastBody.query.sort) || "newest"];
     el("results-status").textContent = count
-      ? count + " read" + (count === 1 ? "" : "s") + " on page " + answer.page + (answer.has_more ? " (more on the next page)" : "") + ", newest first; also on the map. Search recorded as audit entry " + answer.audit_id + "."
+      ? answer.total + " read" + (answer.total === 1 ? "" : "s") + " in all; " + count + " on page " + answer.page + " of " + Math.max(1, Math.ceil(answer.total / ((lastBody && lastBody.query.page_size) || count))) + ", " + order + "; also on the map. Search recorded as audit entry " + answer.audit_id + "."
       : "No reads match. Search recorded as audit entry " + answer.audit_id + ".";
+    el("select-all").checked = false;
+    showSelected();
     el("page-label").textContent = "Page " + answer.page;
     el("prev-page").disabled = answer.page <= 1;
     el("next-page").disabled = !answer.has_more;
@@ -172,7 +190,7 @@
       },
       onEachFeature: function (feature, layer) {
         const r = feature.properties;
-        layer.bindTooltip(esc(r.plate) + " · " + esc(when(r.captured_at)) + " · " + esc(r.camera_id));
+        layer.bindTooltip(esc(r.plate) + " · " + esc(when(r.captured_at)) + " · " + esc(cameraLabel(r.camera_id)));
         layer.on("click", function () { openRead(r.id, null); });
       },
     }).eachLayer(function (layer) { resultLayer.addLayer(layer); });
@@ -180,6 +198,56 @@
     loadThumbnails();
     el("results-title").scrollIntoView({ block: "start" });
   }
+
+  // ---- case work: selection, downloads, hold request, evidence ----
+  function selected() {
+    return Array.from(document.querySelectorAll("#results-table input.pick:checked")).map(function (box) { return box.closest("tr").dataset.read; });
+  }
+  function showSelected() {
+    const n = selected().length;
+    el("selected-count").textContent = n ? n + " read" + (n === 1 ? "" : "s") + " selected." : "No read selected.";
+    el("export-selected").disabled = !n;
+    el("hold-request").querySelector("[type=submit]").disabled = !n;
+  }
+  el("results-table").addEventListener("change", function (event) {
+    if (event.target.matches("input.pick")) showSelected();
+  });
+  el("select-all").addEventListener("change", function () {
+    document.querySelectorAll("#results-table input.pick").forEach(function (box) { box.checked = el("select-all").checked; });
+    showSelected();
+  });
+
+  function save(blob, name) {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+  }
+  async function download(format, box) {
+    box.textContent = "";
+    const result = await window.alpr.api("POST", "/api/v1/searches?format=" + format, lastBody, { blob: true });
+    if (!result.ok) { box.textContent = result.error; return; }
+    save(result.data, "alpr-search-" + ((lastBody.purpose && lastBody.purpose.case_number) || "results") + "." + format);
+  }
+  el("download-csv").addEventListener("click", function () { download("csv", el("download-error")); });
+  el("download-pdf").addEventListener("click", function () { download("pdf", el("download-error")); });
+
+  // The hold names the search's case; a supervisor approves it (holds page).
+  window.alprHoldPrepare = function (body) {
+    body.read_ids = selected();
+    body.case_number = (purpose && purpose.case_number) || "";
+    return body;
+  };
+  el("export-selected").addEventListener("click", async function () {
+    const box = el("export-error");
+    box.textContent = "";
+    const result = await window.alpr.api("POST", "/api/v1/retention/exports", { read_ids: selected(), purpose: purpose }, { blob: true });
+    if (!result.ok) { box.textContent = result.error; return; }
+    save(result.data, "evidence-" + ((purpose && purpose.case_number) || "package") + ".zip");
+  });
 
   function goTo(pageNumber) {
     requestedPage = pageNumber;
@@ -244,7 +312,7 @@
     const r = result.data;
     el("read-title").textContent = "Read " + r.plate;
     const rows = [["Plate", r.plate], ["Region", r.region], ["Time", when(r.captured_at)],
-      ["Camera", r.camera_id], ["Confidence", Math.round(r.confidence * 100) + "%"],
+      ["Camera", cameraLabel(r.camera_id)], ["Confidence", Math.round(r.confidence * 100) + "%"],
       ["Location", r.lat == null ? "no position" : r.lat.toFixed(6) + ", " + r.lon.toFixed(6)],
       ["Heading", r.heading], ["Vehicle", [r.vehicle_color, r.vehicle_make, r.vehicle_model].filter(Boolean).join(" ")],
       ["Read id", r.id]];
