@@ -111,3 +111,20 @@ def test_patrol_without_correction_rights_sees_no_correction_form(phone: Page,
     expect(card).to_be_visible(timeout=10_000)
     expect(card.locator("[data-images]").get_by_role("img")).to_have_count(2)
     expect(card.get_by_text("Correct a misread")).to_have_count(0)
+
+
+def test_alerts_reach_other_console_pages_once_notifications_are_on(phone: Page,
+                                                                    console: Console) -> None:
+    # REQ A1 — a hit reaches the operator at once, also while they work on another page
+    key = console.camera("card-cam-3")
+    officer = console.account(Role.DATA_USER, prefix="analyst")
+    login(phone, officer, next_path="/alerts")
+    phone.get_by_role("button", name="Notifications off").click()
+    expect(phone.locator("#notify-toggle")).to_have_attribute("aria-pressed", "true")
+    phone.goto("/hotlists")
+    phone.wait_for_load_state("networkidle")
+    hot_list(console, "svs-card3", "CARD333")
+    console.post_reads(key, [read("CARD333")])
+    expect(phone.locator("#flash")).to_contain_text("New alert: CARD333", timeout=10_000)
+    notes = phone.evaluate("window.__notes")
+    assert [n["title"] for n in notes] == ["ALPR alert: CARD333"]

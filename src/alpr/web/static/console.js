@@ -130,7 +130,25 @@
     if (event.target.id === "login-form") login(event);
     else submitApiForm(event);
   });
+  // New alerts reach whoever receives them on every console page, not only /alerts, once
+  // they turned notifications on there (the browser asked them then).
+  function watchAlerts() {
+    const body = document.body;
+    if (body.dataset.alerts !== "1" || body.dataset.page === "alerts") return;
+    if (!("Notification" in window) || Notification.permission !== "granted"
+        || localStorage.getItem("alpr_alert_notify") !== "on") return;
+    const source = new EventSource("/api/v1/alerts/stream");
+    source.addEventListener("alert", function (event) {
+      const a = JSON.parse(event.data);
+      const note = new Notification("ALPR alert: " + a.plate_read, {
+        body: a.list_name + " · " + a.reason, tag: "alpr-alert-" + a.id, requireInteraction: true });
+      note.onclick = function () { window.focus(); location.href = "/alerts"; };
+      flash("New alert: " + a.plate_read + " (" + a.list_name + "). Open Live alerts to verify it.", "error");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    watchAlerts();
     const kept = sessionStorage.getItem(FLASH_KEY);
     if (kept) { sessionStorage.removeItem(FLASH_KEY); flash(kept, "ok"); }
     const out = document.getElementById("logout");
