@@ -265,7 +265,7 @@ def test_auditor_sees_the_audit_log_and_no_other_admin_page(page: Page, console:
     login(page, console.account(Role.AUDITOR, prefix="aonly"), next_path="/audit")
     expect(page.locator("#chain-status")).to_contain_text(re.compile("chain verified", re.I))
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Audit")).to_be_visible()
+    expect(nav.get_by_role("link", name="Audit", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Holds & exports")).to_have_count(0)
     for path in ("/holds", "/sharing", "/cameras"):
         response = page.goto(path)
