@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
+.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr bench-cli train-ocr lint serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-retention: $(STAMP)
 ## make bench-search: search latency with purpose and audit, next to raw SQL
 bench-search: $(STAMP)
 	$(BIN)/python -m bench.search $(ARGS)
+
+## make bench-cli: CLI start-up time, next to the old eager start
+bench-cli: $(STAMP)
+	$(BIN)/python -m bench.cli $(ARGS)
 
 ## make bench-alerts: read POSTed → alert on the SSE stream, through a real server
 bench-alerts: $(STAMP)
