@@ -72,3 +72,4 @@ def disable(
 
 import alpr.cameras.field_cli  # noqa: E402  (its commands join this app)
 import alpr.cameras.health_cli  # noqa: E402, F401
+import alpr.cameras.keys_cli  # noqa: E402, F401

@@ -53,3 +53,4 @@ def disable_camera(camera_id: str, body: DisableRequest, principal: Manager) -> 
 
 import alpr.cameras.views_field  # noqa: E402  (its routes join this router)
 import alpr.cameras.views_health  # noqa: E402, F401
+import alpr.cameras.views_keys  # noqa: E402, F401
