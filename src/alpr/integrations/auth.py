@@ -1,0 +1,70 @@
+"""How foreign products authenticate, each its own way, onto alpr's principals.
+
+- A secret in the path (the OpenALPR agent and Plate Recognizer's Snapshot cloud send no
+  header): the camera's API key. A refusal is audited without the path, which holds it.
+- `Authorization: Token <key>` (Plate Recognizer clients) or `Bearer <key>`: a camera key
+  or a user's API token.
+Both are guards the app's deny-by-default check recognizes (`required_permission`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from alpr.api.deps import Principal, client_address, principal_for_token
+from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.service import record
+from alpr.cameras.service import camera_for_key
+from alpr.db.session import unit_of_work
+from alpr.users.permissions import Permission, Role, permissions_for
+
+
+def _refuse(request: Request, reason: str, path: str) -> HTTPException:
+    with unit_of_work() as session:
+        record(session, event=AuditEvent.API_AUTH_DENIED, actor="anonymous",
+               outcome=Outcome.DENIED, source=client_address(request),
+               details={"method": request.method, "path": path, "reason": reason})
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, reason,
+                         headers={"WWW-Authenticate": "Token"})
+
+
+def path_key_camera(request: Request, key: str) -> Principal:
+    """The camera whose API key is the `{key}` path segment (a sender with no headers)."""
+    redacted = request.url.path.replace(key, "<key>") if key else request.url.path
+    with unit_of_work() as session:
+        camera = camera_for_key(session, key)
+        found = (camera.id, camera.agency) if camera is not None else None
+    if found is None:  # refused outside the lookup's transaction, so the refusal is kept
+        raise _refuse(request, "unknown or disabled key in path", redacted)
+    return Principal(kind="camera", id=found[0], organization=found[1],
+                     permissions=permissions_for([Role.CAMERA]))
+
+
+path_key_camera.required_permission = Permission.READS_INGEST  # type: ignore[attr-defined]
+
+
+def token_caller(request: Request) -> Principal:
+    """A camera key or user token in `Authorization: Token ...` (or `Bearer ...`). A camera
+    must hold reads:ingest; a user cameras:manage (recognition for a registered camera)."""
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() not in {"token", "bearer"} or not token.strip():
+        raise _refuse(request, "no credentials (Authorization: Token <key>)", request.url.path)
+    principal = principal_for_token(request, token.strip())
+    needed = (Permission.READS_INGEST if principal.kind == "camera"
+              else Permission.CAMERAS_MANAGE)
+    if needed not in principal.permissions:
+        with unit_of_work() as session:
+            record(session, event=AuditEvent.API_AUTH_DENIED, actor=principal.actor,
+                   outcome=Outcome.DENIED, source=client_address(request),
+                   details={"method": request.method, "path": request.url.path,
+                            "reason": f"missing permission {needed}"})
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"requires permission {needed}")
+    return principal
+
+
+token_caller.required_permission = Permission.READS_INGEST  # type: ignore[attr-defined]
+
+PathCamera = Annotated[Principal, Depends(path_key_camera)]
+TokenCaller = Annotated[Principal, Depends(token_caller)]
