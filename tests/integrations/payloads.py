@@ -84,3 +84,58 @@ def openalpr_heartbeat(when: datetime) -> dict[str, Any]:
                            "url": "rtsp://admin:secret@10.0.0.9/stream",
                            "last_update": millis(when)}],
     }
+
+
+def pr_result_flat(plate: str, score: float = 0.91, **overrides: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "plate": plate.lower(), "score": score, "dscore": 0.88,
+        "box": {"xmin": 310, "ymin": 402, "xmax": 455, "ymax": 440},
+        "region": {"code": "us-ca", "score": 0.8},
+        "candidates": [{"plate": plate.lower(), "score": score},
+                       {"plate": plate.lower().replace("1", "i"), "score": 0.5}],
+        "vehicle": {"type": "Sedan", "score": 0.77,
+                    "box": {"xmin": 120, "ymin": 150, "xmax": 800, "ymax": 610}},
+        "model_make": [{"make": "Honda", "model": "Civic", "score": 0.6}],
+        "color": [{"color": "blue", "score": 0.7}, {"color": "black", "score": 0.2}],
+        "orientation": [{"orientation": "Front", "score": 0.9}],
+        "direction": 95, "source_url": "rtsp://cam", "position_sec": 12.5,
+        "user_data": "", "fps": 12,
+    }
+    result.update(overrides)
+    return result
+
+
+def pr_result_props(plate: str, score: float = 0.9) -> dict[str, Any]:
+    """The newer shape: plate and vehicle objects with props."""
+    return {
+        "plate": {"type": "Plate", "score": score,
+                  "box": {"xmin": 300, "ymin": 400, "xmax": 450, "ymax": 440},
+                  "props": {"plate": [{"value": plate.lower(), "score": score},
+                                      {"value": plate.lower()[:-1] + "8", "score": 0.4}],
+                            "region": [{"value": "us-ca", "score": 0.7}]}},
+        "vehicle": {"type": "SUV", "score": 0.8,
+                    "box": {"xmin": 100, "ymin": 100, "xmax": 900, "ymax": 700},
+                    "props": {"make_model": [{"make": "Ford", "model": "Explorer",
+                                              "score": 0.5}],
+                              "color": [{"value": "red", "score": 0.8}],
+                              "orientation": [{"value": "Rear", "score": 0.9}]}},
+        "direction": 270,
+    }
+
+
+def pr_snapshot_hook(when: datetime, results: list[dict[str, Any]],
+                     camera: str = "gate") -> dict[str, Any]:
+    return {"hook": {"target": "http://alpr/hook", "id": 17, "event": "image.done"},
+            "data": {"processing_time": 41.3,
+                     "timestamp": when.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                     "camera_id": camera, "filename": f"{camera}-{millis(when)}.jpg",
+                     "version": 1, "results": results}}
+
+
+def pr_stream_hook(when: datetime, results: list[dict[str, Any]],
+                   camera: str = "gate") -> dict[str, Any]:
+    return {"hook": {"target": "http://alpr/hook", "id": "camera-1", "event": "recognition",
+                     "filename": f"{camera}_screenshots/{millis(when)}.jpg"},
+            "data": {"camera_id": camera, "filename": f"{camera}_{millis(when)}.jpg",
+                     "timestamp": when.isoformat(), "timestamp_local": when.isoformat(),
+                     "timestamp_camera": None, "results": results}}

@@ -23,7 +23,8 @@ from alpr.integrations.mapping import MappingError, all_rejected, ingest_reads
 from alpr.reads.schemas import IngestReport
 from alpr.reads.service import IngestItem
 
-router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
+router = APIRouter(tags=["integrations"])
+PREFIX = "/api/v1/integrations"
 MAX_BODY_BYTES = 20 * 1024 * 1024
 
 
@@ -62,7 +63,7 @@ async def run_ingest(request: Request, principal: Principal, source: str,
     return report
 
 
-@router.post("/openalpr/{key}", summary="OpenALPR / Rekor Scout agent webhook")
+@router.post(PREFIX + "/openalpr/{key}", summary="OpenALPR / Rekor Scout agent webhook")
 async def openalpr_webhook(request: Request, principal: PathCamera) -> JSONResponse:
     """Point the agent's `upload_address` (or a Rekor webhook) here; `key` is the camera's
     API key. Takes alpr_group, alpr_results, alpr_alert, heartbeat and the Test ping."""
@@ -104,3 +105,6 @@ def _openalpr_heartbeat(body: Any, principal: Principal) -> dict[str, Any]:
                 health.heartbeat(session, camera=camera, metrics=stream.metrics)
                 noted.append(camera.id)
     return {"status": "ok", "cameras": noted, "problems": problems}
+
+
+import alpr.integrations.views_platerecognizer  # noqa: E402, F401  (its routes join router)
