@@ -13,6 +13,8 @@ from alpr.capture.edge_cli import app as edge_app
 from alpr.db.cli import app as db_app
 from alpr.hotlists.cli import alerts_app
 from alpr.hotlists.cli import app as hotlists_app
+from alpr.integrations.cli import app as integrations_app
+from alpr.integrations.cli import mqtt_command
 from alpr.jobs.cli import app as jobs_app
 from alpr.policy.cli import app as policy_app
 from alpr.reads.cli import app as reads_app
@@ -55,6 +57,8 @@ app.command("logout")(logout_command)
 app.add_typer(edge_app, name="edge")
 app.command("ingest")(ingest_command)
 app.command("recognize")(recognize_images)
+app.add_typer(integrations_app, name="integrations")
+app.command("mqtt")(mqtt_command)
 
 
 @app.command()
@@ -66,8 +70,15 @@ def serve(
     import uvicorn
 
     from alpr.api.app import create_app
+    from alpr.config import get_settings
+    from alpr.integrations.cli import start_service
 
-    uvicorn.run(create_app(), host=host, port=port)
+    mqtt = start_service(get_settings())  # when ALPR_MQTT_HOST is set
+    try:
+        uvicorn.run(create_app(), host=host, port=port)
+    finally:
+        if mqtt is not None:
+            mqtt.stop()  # type: ignore[attr-defined]
 
 
 @app.command()
