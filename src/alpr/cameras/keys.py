@@ -32,6 +32,8 @@ from alpr.db.base import utcnow
 MAX_GRACE = timedelta(days=30)
 # Last use is written at most this often per key: authentication is on the hot ingest path.
 LAST_USE_RESOLUTION = timedelta(seconds=60)
+# What `cameras.api_key_hash` holds after a revocation: never the hash of a key (hex only).
+REVOKED = "revoked:"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ def record_issued(session: Session, *, camera: Camera, key: str, actor: str,
     return row
 
 
+def _locked(session: Session, camera_id: str) -> Camera:
+    """The camera, locked until the transaction ends: two rotations at once take turns
+    (on PostgreSQL), so each issued key is either current or in its grace period."""
+    camera = session.get(Camera, camera_id, with_for_update=True, populate_existing=True)
+    if camera is None:
+        raise CameraError(f"no camera {camera_id!r}")
+    return camera
+
+
 def _current_row(session: Session, camera: Camera) -> CameraKey | None:
     return session.scalar(select(CameraKey).where(CameraKey.key_hash == camera.api_key_hash))
 
@@ -71,27 +82,29 @@ def rotate_key(session: Session, *, camera_id: str, actor: str, grace: timedelta
     if grace < timedelta(0) or grace > MAX_GRACE:
         raise CameraError(f"grace period must be between 0 and {MAX_GRACE.days} days")
     now = now or utcnow()
-    camera = get_camera(session, camera_id)
+    camera = _locked(session, camera_id)
     check_administrator(camera, actor)
     if not camera.active:
         raise CameraError(f"camera {camera_id!r} is disabled")
-    old = _current_row(session, camera)
-    if old is None:  # a camera older than key records, or one whose key was revoked
-        old = CameraKey(camera_id=camera.id, key_hash=camera.api_key_hash,
-                        issued_at=camera.created_at, issued_by="unknown")
-        session.add(old)
-    if old.revoked_at is None:
-        old.valid_until = now + grace
+    old = None
+    if not camera.api_key_hash.startswith(REVOKED):  # a revoked key gets no grace
+        old = _current_row(session, camera)
+        if old is None:  # a camera registered before key records
+            old = CameraKey(camera_id=camera.id, key_hash=camera.api_key_hash,
+                            issued_at=camera.created_at, issued_by="unknown")
+            session.add(old)
+        if old.revoked_at is None:
+            old.valid_until = now + grace
     key = new_api_key()
     camera.api_key_hash = hash_api_key(key)
     record_issued(session, camera=camera, key=key, actor=actor, now=now)
     session.flush()
     record(session, event=AuditEvent.CAMERA_KEY_ROTATE, actor=actor, organization=camera.agency,
-           now=now, details={"camera_id": camera.id, "old_key": old.id,
+           now=now, details={"camera_id": camera.id, "old_key": old.id if old else None,
                              "old_valid_until": old.valid_until.isoformat()
-                             if old.valid_until else None,
+                             if old and old.valid_until else None,
                              "grace_seconds": int(grace.total_seconds())})
-    return Rotated(camera, key, old.valid_until)
+    return Rotated(camera, key, old.valid_until if old else None)
 
 
 def revoke_keys(session: Session, *, camera_id: str, actor: str, reason: str,
@@ -101,7 +114,7 @@ def revoke_keys(session: Session, *, camera_id: str, actor: str, reason: str,
     if len(reason.strip()) < 3:
         raise CameraError("say why the key is revoked")
     now = now or utcnow()
-    camera = get_camera(session, camera_id)
+    camera = _locked(session, camera_id)
     check_administrator(camera, actor)
     current = camera.api_key_hash
     revoked: list[int] = []
@@ -111,13 +124,13 @@ def revoke_keys(session: Session, *, camera_id: str, actor: str, reason: str,
             continue
         row.revoked_at = now
         revoked.append(row.id)
-    if not previous_only:
+    if not previous_only and not current.startswith(REVOKED):
         if _current_row(session, camera) is None:  # keep a record of what was revoked
             session.add(CameraKey(camera_id=camera.id, key_hash=current,
                                   issued_at=camera.created_at, issued_by="unknown",
                                   revoked_at=now))
-        # A hash no key has: nothing authenticates as this camera until the next rotation.
-        camera.api_key_hash = hash_api_key("revoked:" + secrets.token_hex(32))
+        # Not a hash of any key: nothing authenticates as this camera until the next rotation.
+        camera.api_key_hash = REVOKED + secrets.token_hex(28)
     session.flush()
     record(session, event=AuditEvent.CAMERA_KEY_REVOKE, actor=actor, organization=camera.agency,
            now=now, details={"camera_id": camera.id, "keys": revoked, "reason": reason.strip(),
