@@ -198,7 +198,7 @@ def _store_snapshot(request: Request, principal: Principal, camera_id: str,
     report = ingest_reads(items, actor=principal.actor, policy=state.policy,
                           images=state.images, settings=state.settings)
     return report.model_dump(mode="json", include={"accepted", "duplicates", "rejected",
-                                                   "masked", "results"})
+                                                   "masked", "results", "alerts"})
 
 
 async def _webhook(request: Request, principal: Principal) -> JSONResponse:
