@@ -158,8 +158,9 @@ def main() -> None:
                           len(frames), snapshots))
     rows.append(_frigate(count, plate, rng))
 
+    store = os.environ.get("ALPR_DATABASE_URL") or "SQLite"
     table = Table("route", "payload", "reads", "seconds", "reads/s",
-                  title=f"Integration adapters vs the native API ({os.environ.get('ALPR_DATABASE_URL') or 'SQLite'})")
+                  title=f"Integration adapters vs the native API ({store})")
     for name, unit, reads, seconds in rows:
         rate = f"{reads / seconds:,.0f}" if seconds > 0 and reads else "—"
         table.add_row(name, unit, str(reads), f"{seconds:.2f}" if reads else "—", rate)

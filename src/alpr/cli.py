@@ -78,7 +78,7 @@ def serve(
         uvicorn.run(create_app(), host=host, port=port)
     finally:
         if mqtt is not None:
-            mqtt.stop()  # type: ignore[attr-defined]
+            mqtt.stop()
 
 
 @app.command()

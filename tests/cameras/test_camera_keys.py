@@ -39,7 +39,8 @@ def bearer(key: str) -> dict[str, str]:
 def post_read(client: TestClient, key: str) -> int:
     read = {"id": str(uuid.uuid4()), "plate": "8XYZ789", "confidence": 0.9,
             "captured_at": (utcnow() - timedelta(seconds=5)).isoformat()}
-    return client.post("/api/v1/reads", json={"reads": [read]}, headers=bearer(key)).status_code
+    response = client.post("/api/v1/reads", json={"reads": [read]}, headers=bearer(key))
+    return int(response.status_code)
 
 
 def audited(database: Database, event: AuditEvent) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ class FrigateApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 api.requests.append(self.path)
                 if self.path.startswith("/api/events/") and self.path.endswith("/snapshot.jpg"):
                     self.send_response(200)
@@ -218,7 +218,8 @@ class Listener:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage
                     ) -> None:
-        self.messages.setdefault(message.topic, []).append((message.payload, message.retain))
+        self.messages.setdefault(message.topic, []).append((bytes(message.payload),
+                                                            message.retain))
 
     def wait(self, topic: str, timeout: float = 5.0) -> list[tuple[bytes, bool]]:
         deadline = time.monotonic() + timeout
@@ -256,6 +257,7 @@ def test_alerts_and_camera_health_go_out_with_discovery_and_no_plate_unless_allo
         assert service.publish_alerts() == 0  # the cursor moved: sent once
         [(payload, retained)] = listener.wait(f"{base}/alert")
         alert = json.loads(payload)
+        assert not retained  # an event, not a state
         assert alert["event_type"] == "hotlist_hit" and alert["list"] == "svs"
         everything = b" ".join(p for sent in listener.messages.values() for p, _ in sent)
         assert (hot_list.encode() in everything) is plates_allowed

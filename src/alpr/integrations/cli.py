@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from alpr.console import acting_as, console, fail
 from alpr.db.session import unit_of_work
 from alpr.integrations import links
 from alpr.users.permissions import Permission
+
+if TYPE_CHECKING:
+    from alpr.integrations.mqtt import MqttService
 
 app = typer.Typer(help="Foreign cameras (OpenALPR, Plate Recognizer, Frigate) and their "
                   "links to alpr cameras.", no_args_is_help=True)
@@ -62,7 +65,7 @@ def list_links(source: Annotated[str | None, typer.Argument()] = None) -> None:
     console.print(table)
 
 
-def start_service(settings: Settings) -> object | None:
+def start_service(settings: Settings) -> MqttService | None:
     """The MQTT service when ALPR_MQTT_HOST is set (`alpr serve` runs it beside the API)."""
     if not settings.mqtt_host:
         return None

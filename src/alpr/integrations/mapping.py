@@ -82,11 +82,12 @@ class Fields:
                 raise MappingError(f"{self._name(name)}: required")
             return None
         if isinstance(value, str):  # form fields and some agents send numbers as text
+            text = value
             try:
-                value = float(value)
+                value = float(text)
             except ValueError:
                 raise MappingError(f"{self._name(name)}: expected a number, got "
-                                   f"{value[:20]!r}") from None
+                                   f"{text[:20]!r}") from None
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
                 value):
             raise MappingError(f"{self._name(name)}: expected a number, got {_kind(value)}")

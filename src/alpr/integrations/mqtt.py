@@ -118,7 +118,8 @@ class MqttService:
         log.info("MQTT connected to %s:%s", self.settings.mqtt_host, self.settings.mqtt_port)
         if self.settings.frigate_topic:
             prefix = self.settings.frigate_topic.rstrip("/")
-            client.subscribe([(f"{prefix}/{frigate.UPDATES}", 1), (f"{prefix}/{frigate.EVENTS}", 1)])
+            client.subscribe([(f"{prefix}/{frigate.UPDATES}", 1),
+                              (f"{prefix}/{frigate.EVENTS}", 1)])
         client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
         self._availability.clear()  # a new session: publish every camera's state again
         self.connected.set()
@@ -127,7 +128,7 @@ class MqttService:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage
                     ) -> None:
         try:
-            self.handle(message.topic, message.payload)
+            self.handle(message.topic, bytes(message.payload))
         except Exception:  # the read is not committed: leave it unacknowledged
             log.exception("MQTT message on %s not stored; left for redelivery", message.topic)
             return

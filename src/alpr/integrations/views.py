@@ -4,7 +4,7 @@ emulation and webhook receiver). Each maps the foreign payload and calls the one
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -43,7 +43,7 @@ def unprocessable(error: MappingError) -> HTTPException:
 
 
 async def run_ingest(request: Request, principal: Principal, source: str,
-                     build: Any) -> IngestReport:
+                     build: Callable[[CameraResolver], Sequence[IngestItem]]) -> IngestReport:
     """Map and ingest in a worker thread; 422 (with every reason) when no read was kept."""
     app = request.app
 
