@@ -216,3 +216,34 @@ def test_a_form_without_the_json_field_is_refused(
     _, key = make_camera("gate")
     response = client.post(f"{HOOK}/{key}", data={"payload": "{}"})
     assert response.status_code == 422 and "json:" in response.text
+
+
+def test_a_user_token_stores_only_for_its_own_agency(
+    client: TestClient, database: Database, make_camera: CameraFactory, stored: StoredReads,
+    scene_jpeg: bytes,
+) -> None:
+    # REQ C7 — an administrator's token, not a camera's: only the agency's own cameras
+    from alpr.cameras.models import Camera
+    from alpr.users.cli_session import session_file
+    from alpr.users.permissions import Role
+    from tests.helpers import cli_login
+
+    make_camera("gate")
+    make_camera("elsewhere", lat=37.7, lon=-122.1)
+    with database.unit_of_work() as session:
+        session.get(Camera, "elsewhere").agency = "Other PD"  # type: ignore[union-attr]
+    cli_login(database, roles=(Role.SYSTEM_ADMINISTRATOR,))
+    headers = token(session_file().read_text().strip())
+    upload = {"upload": ("gate.jpg", scene_jpeg, "image/jpeg")}
+    own = client.post("/v1/plate-reader/", headers=headers, data={"camera_id": "gate"},
+                      files=upload)
+    assert own.status_code == 200 and own.json()["alpr"]["accepted"] == 1
+    other = client.post("/v1/plate-reader/", headers=headers, files=upload,
+                        data={"camera_id": "elsewhere"})
+    assert other.json()["alpr"]["rejected"] == 1
+    assert "not of the sender's agency" in other.json()["alpr"]["results"][0]["reason"]
+    assert [r.camera_id for r in stored()] == ["gate"]
+    cli_login(database, username="viewer", roles=(Role.DATA_USER,))
+    refused = client.post("/v1/plate-reader/", files=upload,
+                          headers=token(session_file().read_text().strip()))
+    assert refused.status_code == 403

@@ -71,9 +71,11 @@ class CameraResolver:
     """Resolves foreign camera names for one batch (each name looked up once)."""
 
     def __init__(self, session: Session, source: str, sender: Camera | None = None,
-                 configured: dict[str, str] | None = None) -> None:
+                 configured: dict[str, str] | None = None, agency: str | None = None) -> None:
         self.session, self.source, self.sender = session, source, sender
         self.configured = configured or {}
+        # Whose cameras may be written to: the sending camera's agency, or the caller's.
+        self.agency = sender.agency if sender is not None else agency
         self._found: dict[str, str] = {}
 
     def __call__(self, external_id: str | None) -> str:
@@ -97,7 +99,7 @@ class CameraResolver:
             raise MappingError(
                 f"camera: no alpr camera for {self.source} camera {external_id!r}; link one"
                 f" (alpr integrations link {self.source} {external_id or 'ID'} CAMERA)")
-        if self.sender is not None and camera.agency != self.sender.agency:
+        if self.agency is not None and camera.agency != self.agency:
             raise MappingError(f"camera: {self.source} camera {external_id!r} is {camera.id!r}"
                                f" of {camera.agency!r}, not of the sender's agency")
         return camera.id

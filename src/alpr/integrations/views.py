@@ -50,7 +50,8 @@ async def run_ingest(request: Request, principal: Principal, source: str,
     def run() -> IngestReport:
         def items(session: Session) -> Sequence[IngestItem]:
             sender = session.get(Camera, principal.id) if principal.kind == "camera" else None
-            return build(CameraResolver(session, source, sender))
+            return build(CameraResolver(session, source, sender,
+                                        agency=principal.organization))
 
         return ingest_reads(items, actor=principal.actor, policy=app.state.policy,
                             images=app.state.images, settings=app.state.settings)

@@ -175,7 +175,7 @@ def _store_snapshot(request: Request, principal: Principal, camera_id: str,
 
     def items(session: Session) -> Sequence[IngestItem]:
         sender = session.get(Camera, principal.id) if principal.kind == "camera" else None
-        resolve = CameraResolver(session, pr.SOURCE, sender)
+        resolve = CameraResolver(session, pr.SOURCE, sender, agency=principal.organization)
         built = []
         for index, plate in enumerate(plates):
             key = pr.snapshot_key(camera_id, image, index)
