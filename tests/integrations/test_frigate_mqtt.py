@@ -5,12 +5,17 @@ small local HTTP server standing in for Frigate's API."""
 from __future__ import annotations
 
 import json
+import shutil
+import socket
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -273,3 +278,52 @@ def test_alerts_and_camera_health_go_out_with_discovery_and_no_plate_unless_allo
         assert any(e.details.get("plates_included") is plates_allowed for e in published)
     finally:
         listener.close()
+
+
+def _private_broker(port: int) -> subprocess.Popen[bytes]:
+    """A Mosquitto of this test's own, so it can be stopped (the shared one never is)."""
+    config = Path(tempfile.mkdtemp()) / "mosquitto.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    broker = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c",
+                               str(config)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return broker
+        except OSError:
+            time.sleep(0.05)
+    broker.kill()
+    raise AssertionError(f"mosquitto did not start on port {port}")
+
+
+def test_the_service_reconnects_by_itself_when_the_broker_comes_back(
+    make_service: Make, settings: Settings, make_camera: CameraFactory, stored: StoredReads,
+) -> None:
+    make_camera("cam-1")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    broker = _private_broker(port)
+    try:
+        service = make_service(mqtt_port=port)
+        broker.terminate()
+        broker.wait(5)
+        time.sleep(0.5)
+        assert not service.client.is_connected() and not service.connected.is_set()
+        broker = _private_broker(port)  # back, empty: the service must subscribe again
+        assert service.connected.wait(15), "no reconnection within 15 s"
+        topic = f"{settings.frigate_topic}/tracked_object_update"
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="frigate-private")
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        client.publish(topic, json.dumps(lpr_update(new_event_id(), "8XYZ789")),
+                       qos=1).wait_for_publish(5)
+        client.disconnect()
+        client.loop_stop()
+        assert service.wait_for(1), "nothing received after reconnecting"
+        assert [r.plate for r in stored()] == ["8XYZ789"]
+    finally:
+        broker.terminate()
+        broker.wait(5)

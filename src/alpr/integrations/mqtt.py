@@ -76,6 +76,8 @@ class MqttService:
         self.client.will_set(f"{self.topic}/status", "offline", qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_disconnect = self._on_disconnect
         self.connected = threading.Event()
         self.handled = threading.Condition()
         self.messages = 0  # handled (stored, duplicate, rejected or ignored)
@@ -103,12 +105,21 @@ class MqttService:
         self._stop.set()
         if self._publisher is not None:
             self._publisher.join(timeout=5)
-        if self.connected.is_set():
-            self.client.publish(f"{self.topic}/status", "offline", qos=1, retain=True
-                                ).wait_for_publish(timeout=2)
+        if self.client.is_connected():
+            try:
+                self.client.publish(f"{self.topic}/status", "offline", qos=1, retain=True
+                                    ).wait_for_publish(timeout=2)
+            except (RuntimeError, ValueError):  # the broker went away meanwhile
+                log.warning("MQTT: could not publish offline status")
         self.client.disconnect()
         self.client.loop_stop()
         self.connected.clear()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
+                       properties: Any) -> None:
+        self.connected.clear()
+        if not self._stop.is_set():
+            log.warning("MQTT disconnected (%s); reconnecting with backoff", reason)
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
                     properties: Any) -> None:
@@ -116,12 +127,17 @@ class MqttService:
             log.warning("MQTT connection refused: %s", reason)
             return
         log.info("MQTT connected to %s:%s", self.settings.mqtt_host, self.settings.mqtt_port)
-        if self.settings.frigate_topic:
+        client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
+        self._availability.clear()  # a new session: publish every camera's state again
+        if self.settings.frigate_topic:  # ready once the broker confirmed the subscription
             prefix = self.settings.frigate_topic.rstrip("/")
             client.subscribe([(f"{prefix}/{frigate.UPDATES}", 1),
                               (f"{prefix}/{frigate.EVENTS}", 1)])
-        client.publish(f"{self.topic}/status", "online", qos=1, retain=True)
-        self._availability.clear()  # a new session: publish every camera's state again
+        else:
+            self.connected.set()
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any,
+                      properties: Any) -> None:
         self.connected.set()
 
     # --- Frigate in ----------------------------------------------------------------------
