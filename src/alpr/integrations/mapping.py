@@ -252,13 +252,18 @@ def unmappable(source: str, key: str | None, problem: str,
 
 
 def ingest_reads(build: Callable[[Session], Sequence[IngestItem]], *, actor: str,
-                 policy: Policy, images: ImageStore, settings: Settings) -> IngestReport:
+                 policy: Policy, images: ImageStore, settings: Settings,
+                 after: Callable[[Session, IngestReport], None] | None = None
+                 ) -> IngestReport:
     """One batch through the one ingest path, in one transaction (`build` maps the foreign
-    records in it: camera links are read there); alert streams are woken on a hit."""
+    records in it: camera links are read there; `after` adds to it, e.g. an audit entry,
+    after ingest, so locks are always taken in ingest's order); alert streams are woken."""
     with unit_of_work() as session:
         items = build(session)
         report = ingest(session, items, actor=actor, policy=policy, images=images,
                         max_clock_skew=settings.max_clock_skew)
+        if after is not None:
+            after(session, report)
     if report.alerts:
         announce_alerts()
     return report

@@ -34,6 +34,7 @@ from alpr.integrations.mapping import (
     unmappable,
 )
 from alpr.integrations.views import MAX_BODY_BYTES, PREFIX, router, run_ingest, unprocessable
+from alpr.reads.schemas import IngestReport
 from alpr.reads.service import IngestItem
 from alpr.recognition.interfaces import PlateResult
 from alpr.recognition.pipeline import RecognitionError, Recognizer, decode_image
@@ -190,13 +191,16 @@ def _store_snapshot(request: Request, principal: Principal, camera_id: str,
                 built.append(read.item())
             except MappingError as error:
                 built.append(unmappable(pr.SOURCE, key, str(error)))
-        record(session, event=AuditEvent.INTEGRATION_RECOGNIZE, actor=principal.actor,
-               organization=principal.organization,
-               details={"plates": len(plates), "camera_id": camera_id})
         return built
 
+    def audit(session: Session, report: IngestReport) -> None:
+        record(session, event=AuditEvent.INTEGRATION_RECOGNIZE, actor=principal.actor,
+               organization=principal.organization,
+               details={"plates": len(plates), "camera_id": camera_id,
+                        "accepted": report.accepted})
+
     report = ingest_reads(items, actor=principal.actor, policy=state.policy,
-                          images=state.images, settings=state.settings)
+                          images=state.images, settings=state.settings, after=audit)
     return report.model_dump(mode="json", include={"accepted", "duplicates", "rejected",
                                                    "masked", "results", "alerts"})
 
