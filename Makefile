@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr bench-cli train-ocr lint serve clean
+.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr bench-cli train-ocr lint serve clean broker bench-integrations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,19 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }
 
+# MQTT tests (Frigate in, alerts out) use a real Mosquitto on 127.0.0.1:1883: install and
+# start it when the machine lacks it.
+MOSQUITTO := /usr/sbin/mosquitto
+$(MOSQUITTO):
+	$(SUDO) apt-get install -y -q mosquitto >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q mosquitto >/dev/null; }
+
+broker: $(MOSQUITTO)
+	@$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 1883), 1)" 2>/dev/null \
+	  || $(SUDO) service mosquitto start >/dev/null 2>&1 || $(MOSQUITTO) -d -p 1883
+
 ## make test: the whole suite on SQLite and on PostgreSQL (browser tests included), then lint and type checks
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) broker
 	$(BIN)/pytest $(ARGS)
 	$(BIN)/ruff check $(wildcard src tests bench training)
 	$(BIN)/mypy
@@ -57,6 +68,10 @@ bench-cli: $(STAMP)
 ## make bench-alerts: read POSTed → alert on the SSE stream, through a real server
 bench-alerts: $(STAMP)
 	$(BIN)/python -m bench.alerts
+
+## make bench-integrations: reads/s through each foreign adapter next to the native batch API
+bench-integrations: $(STAMP)
+	$(BIN)/python -m bench.integrations $(ARGS)
 
 ## make bench-ocr: recognition accuracy and speed on ../shared/data (docs/recognition.md)
 bench-ocr: $(STAMP)

@@ -47,6 +47,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("alpr.search.cli:search_command", "Search stored reads, with a purpose."),
     "ingest": ("alpr.capture.cli:ingest_command", "Read plates from images, video or streams."),
     "recognize": ("alpr.recognition.cli:recognize", "Read plates in photos (no storage)."),
+    "integrations": ("alpr.integrations.cli:app", (
+        "Foreign cameras (OpenALPR, Plate Recognizer, Frigate) and their links to alpr "
+        "cameras.")),
+    "mqtt": ("alpr.integrations.cli:mqtt_command",
+             "Frigate LPR events in, alerts and camera health out, over MQTT."),
 }
 
 
@@ -109,15 +114,20 @@ def serve(
     import uvicorn
 
     from alpr.api.app import create_app
+    from alpr.config import get_settings
+    from alpr.integrations.cli import start_service
     from alpr.jobs.background import JobThread
 
     application = create_app()
     worker = JobThread(jobs_interval) if jobs else None
     if worker:
         worker.start()
+    mqtt = start_service(get_settings())  # when ALPR_MQTT_HOST is set
     try:
         uvicorn.run(application, host=host, port=port)
     finally:
+        if mqtt is not None:
+            mqtt.stop()
         if worker:
             worker.stop()
 

@@ -65,6 +65,33 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Supervisors told of trouble tickets by e-mail (JSON list in the env)")
 
+    # Integrations (docs/integrations.md): camera keys, MQTT in (Frigate) and out.
+    camera_key_grace_hours: float = Field(
+        default=24.0, ge=0, le=720, description="How long a rotated camera key keeps working")
+    mqtt_host: str | None = Field(
+        default=None, description="MQTT broker; set: `alpr serve` also runs the MQTT service")
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    mqtt_tls: bool = Field(default=False, description="TLS to the broker")
+    mqtt_client_id: str = Field(
+        default="alpr", max_length=23,
+        description="Fixed, so the broker keeps our session (and queued messages) while down")
+    mqtt_topic: str = Field(default="alpr", description="Prefix of what alpr publishes")
+    mqtt_discovery_prefix: str | None = Field(
+        default="homeassistant", description="Home Assistant discovery prefix; empty: none")
+    mqtt_publish_plates: bool = Field(
+        default=False,
+        description="Put the plate in MQTT alert payloads; off unless the agency allows it")
+    frigate_topic: str | None = Field(
+        default=None, description="Frigate's MQTT prefix (e.g. frigate); unset: not consumed")
+    frigate_cameras: dict[str, str] = Field(
+        default_factory=dict, description='Frigate camera → alpr camera, JSON {"drive": "c1"}')
+    frigate_url: str | None = Field(
+        default=None, description="Frigate's HTTP API for snapshots, e.g. http://frigate:5000")
+    frigate_token: str | None = Field(
+        default=None, description="Bearer token for Frigate's authenticated port (8971)")
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -3,6 +3,8 @@
 from alpr.audit.models import AuditCheckpoint, AuditEntry
 from alpr.cameras.models import (
     Camera,
+    CameraKey,
+    CameraLink,
     GpsPoint,
     Heartbeat,
     HeldHit,
@@ -21,6 +23,7 @@ from alpr.hotlists.models import (
     Webhook,
     WebhookDelivery,
 )
+from alpr.integrations.models import IntegrationCursor
 from alpr.jobs.models import JobState
 from alpr.reads.models import Read, ReadCorrection
 from alpr.reports.models import (
@@ -56,6 +59,8 @@ __all__ = [
     "AuditFinding",
     "AuditSample",
     "Camera",
+    "CameraKey",
+    "CameraLink",
     "DeletedReadApproval",
     "Device",
     "Download",
@@ -70,6 +75,7 @@ __all__ = [
     "Incident",
     "IncidentTask",
     "Inspection",
+    "IntegrationCursor",
     "JobState",
     "MaskedReadCount",
     "Notification",

@@ -90,11 +90,21 @@ def test_demo_runs_the_main_job(database: Database) -> None:
     # position was placed on the car's GPS track.
     assert "1 hot-list hit(s) held" in result.output and "1 held hit(s) raised" in result.output
     assert "(gps, between the fixes" in result.output
-    assert "would delete 7 reads" in result.output  # REQ R1: the purge, previewed
+    # One read by each foreign route (docs/integrations.md), at the demo's gate camera.
+    assert "Reads from foreign cameras" in result.output
+    for route in ("OpenALPR agent webhook", "/v1/plate-reader/", "Stream webhook",
+                  "Frigate over MQTT"):
+        line = next(ln for ln in result.output.splitlines() if route in ln)
+        assert "accepted" in line, line
+    with database.unit_of_work() as session:
+        foreign = session.scalar(select(func.count()).select_from(Read)
+                                 .where(Read.camera_id == "demo-gate"))
+        assert session.scalar(select(func.count()).select_from(Read)
+                              .where(Read.camera_id != "demo-gate")) == 7
+    assert foreign == 4
+    assert f"would delete {7 + foreign} reads" in result.output  # REQ R1: the purge, previewed
     assert f"annual-{utcnow().year}.pdf" in result.output  # REQ P1
     assert "audit-chain head published" in result.output  # REQ P2
-    with database.unit_of_work() as session:
-        assert session.scalar(select(func.count()).select_from(Read)) == 7
     # The console accounts it prints can sign in with the password and a one-time code.
     assert "Web console: http://127.0.0.1:8000/" in result.output
     with database.unit_of_work() as session:

@@ -15,6 +15,7 @@ from alpr.api.app import api_routes, create_app, route_guards
 from alpr.api.deps import Principal, current_principal
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.integrations.auth import path_key_principal, token_principal
 from alpr.policy import load_preset
 from alpr.users import service
 from alpr.users.permissions import Role
@@ -54,6 +55,9 @@ def test_every_route_refuses_the_unauthenticated_and_the_wrong_role(
                     method, route.path)
                 checked += 1
     app.dependency_overrides[current_principal] = lambda: nobody
+    # Integrations resolve their callers their own way (a key in the path, `Token` header).
+    app.dependency_overrides[path_key_principal] = lambda: nobody
+    app.dependency_overrides[token_principal] = lambda: nobody
     with TestClient(app) as roleless:
         for route in app_routes:
             if route_guards(route) & {"public", "authenticated"}:

@@ -9,6 +9,7 @@ import uuid
 import zipfile
 from datetime import datetime, timedelta
 
+import httpx
 from playwright.sync_api import Locator, Page, expect
 
 from alpr.cameras import health
@@ -221,6 +222,25 @@ def test_cameras_show_health_tickets_and_masks(page: Page, console: Console) -> 
     ok_row.get_by_role("button", name="Disable camera adm-cam-ok").click()
     expect(ok_row.locator("td").nth(5)).to_have_text("disabled")
     screenshot(page, "cameras")
+
+
+def test_camera_key_is_rotated_from_the_console_and_shown_once(page: Page, console: Console
+                                                               ) -> None:
+    # REQ C7 — an administrator rotates a camera's key; the old one works during the grace
+    old = console.camera("adm-cam-key", lat=37.80, lon=-122.27)
+    login(page, console.account(*ADMIN, prefix="key"), next_path="/cameras")
+    key_row = row(page, "cameras-table", "adm-cam-key")
+    key_row.get_by_label("Hours the old key of adm-cam-key keeps working").fill("0")
+    key_row.get_by_role("button", name="Rotate the API key of camera adm-cam-key").click()
+    shown = key_row.get_by_role("status")
+    expect(shown).to_contain_text("alpr_cam_")
+    new = shown.inner_text().rsplit(" ", 1)[-1]
+    read = {"id": str(uuid.uuid4()), "plate": "8XYZ789", "confidence": 0.9,
+            "captured_at": (utcnow() - timedelta(seconds=5)).isoformat()}
+    assert console.post_reads(new, [read])["accepted"] == 1
+    refused = httpx.post(f"{console.url}/api/v1/reads", json={"reads": []},
+                         headers={"Authorization": f"Bearer {old}"}, timeout=30)
+    assert refused.status_code == 401  # grace 0: the old key is refused at once
 
 
 def test_audit_page_filters_the_log_and_shows_the_chain_verified(

@@ -19,6 +19,7 @@ from alpr.cameras.views import router as cameras_router
 from alpr.config import Settings, get_settings
 from alpr.hotlists.alert_views import router as alerts_router
 from alpr.hotlists.views import router as hotlists_router
+from alpr.integrations.views import router as integrations_router
 from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import image_store
 from alpr.reads.views import router as reads_router
@@ -48,6 +49,7 @@ ROUTERS = (
     retention_router,
     audits_router,
     transparency_router,
+    integrations_router,
 )
 
 

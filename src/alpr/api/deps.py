@@ -80,7 +80,13 @@ def current_principal(
             "authentication required",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    token = credentials.credentials
+    return principal_for_token(request, credentials.credentials)
+
+
+def principal_for_token(request: Request, token: str) -> Principal:
+    """The user (session or API token) or camera (API key) a token names; refused and
+    audited when it names neither. For routes whose clients send the token their own way
+    (`Authorization: Token ...`, a secret in the path)."""
     if token.startswith(TOKEN_PREFIX):
         return _user_principal(request, token)
     with unit_of_work() as session:

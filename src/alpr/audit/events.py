@@ -9,6 +9,9 @@ class AuditEvent(StrEnum):
     CAMERA_REGISTER = "camera:register"
     CAMERA_DISABLE = "camera:disable"
     CAMERA_KEY_ROTATE = "camera:key:rotate"
+    CAMERA_KEY_REVOKE = "camera:key:revoke"
+    CAMERA_KEY_LIST = "camera:key:list"
+    CAMERA_LINK = "camera:link"  # a foreign source's camera mapped to an alpr camera
     CAMERA_UPDATE = "camera:update"
     CAMERA_MASK_CHANGE = "camera:mask:change"
     CAMERA_SILENT = "camera:silent"
@@ -93,6 +96,10 @@ class AuditEvent(StrEnum):
     AUDITS_PUBLISH = "audits:publish"
     AUDITS_RETENTION = "audits:retention"
     REPORT_ANNUAL = "report:annual"
+    # Integrations (issue 20): a frame recognized for a Plate Recognizer client; alerts
+    # and camera health published on MQTT.
+    INTEGRATION_RECOGNIZE = "integration:recognize"
+    INTEGRATION_MQTT_PUBLISH = "integration:mqtt:publish"
 
 
 class Outcome(StrEnum):

@@ -71,4 +71,5 @@ def disable(
     console.print(f"camera [bold]{camera_id}[/] disabled")
 
 import alpr.cameras.field_cli  # noqa: E402  (its commands join this app)
-import alpr.cameras.health_cli  # noqa: E402, F401
+import alpr.cameras.health_cli  # noqa: E402
+import alpr.cameras.keys_cli  # noqa: E402, F401

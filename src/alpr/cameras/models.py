@@ -228,3 +228,33 @@ class TicketNotice(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CameraKey(Base):
+    """A key issued to a camera (REQ C7): the current one (`valid_until` NULL) and the
+    rotated ones, each valid until its grace period ends. Only the SHA-256 is kept."""
+
+    __tablename__ = "camera_keys"
+    __table_args__ = (Index("ix_camera_keys_camera", "camera_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    issued_by: Mapped[str] = mapped_column(String(128))
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # set by a rotation
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CameraLink(Base):
+    """A foreign source's name for a camera, mapped to the alpr camera it is: an OpenALPR
+    agent's camera ("AGENT01/4711"), a Plate Recognizer camera_id, a Frigate camera."""
+
+    __tablename__ = "camera_links"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(128))

@@ -76,6 +76,9 @@ def register_camera(
     )
     session.add(row)
     session.flush()
+    from alpr.cameras.keys import record_issued  # keys builds on this module
+
+    record_issued(session, camera=row, key=key, actor=actor, now=now)
     record(
         session,
         event=AuditEvent.CAMERA_REGISTER,
@@ -126,10 +129,8 @@ def disable_camera(
 
 
 def camera_for_key(session: Session, key: str) -> Camera | None:
-    """The active camera this API key belongs to, or None."""
-    if not key.startswith(API_KEY_PREFIX):
-        return None
-    camera = session.scalar(select(Camera).where(Camera.api_key_hash == hash_api_key(key)))
-    if camera is None or not camera.active:
-        return None
-    return camera
+    """The active camera this API key belongs to (its current key, or a rotated one still
+    in its grace period), or None."""
+    from alpr.cameras.keys import authenticate_key
+
+    return authenticate_key(session, key)

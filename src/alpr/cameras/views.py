@@ -52,4 +52,5 @@ def disable_camera(camera_id: str, body: DisableRequest, principal: Manager) -> 
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 
 import alpr.cameras.views_field  # noqa: E402  (its routes join this router)
-import alpr.cameras.views_health  # noqa: E402, F401
+import alpr.cameras.views_health  # noqa: E402
+import alpr.cameras.views_keys  # noqa: E402, F401

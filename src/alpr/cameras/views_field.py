@@ -95,7 +95,7 @@ def camera_heartbeat(camera_id: str, body: HeartbeatIn, principal: CameraCaller
     _own(principal, camera_id)
     with unit_of_work() as session:
         health.heartbeat(session, camera=get_camera(session, camera_id),
-                         metrics=body.model_dump(mode="json"))
+                         metrics=body.metrics())
     return {"status": "ok"}
 
 

@@ -20,6 +20,7 @@ from alpr.cameras.schemas import CameraOut
 from alpr.cameras.service import CameraError, get_camera
 from alpr.cameras.views import Manager, router
 from alpr.db.session import unit_of_work
+from alpr.reads.extra import bounded_json
 from alpr.users.permissions import Permission
 
 CameraCaller = Annotated[Principal, Depends(require(Permission.CAMERAS_HEARTBEAT))]
@@ -72,7 +73,15 @@ class MaskOut(BaseModel):
 
 
 class HeartbeatIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """What a camera reports. Fields alpr does not know (`fps`, a vendor's counters) are
+    kept with the heartbeat, bounded, never a reason to refuse it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def metrics(self) -> dict[str, Any]:
+        known = self.model_dump(mode="json", exclude=set(self.model_extra or {}))
+        extra = bounded_json(self.model_extra or {})
+        return {**known, "extra": json.loads(extra)} if extra else known
 
     time: datetime | None = None
     frames_per_second: float | None = Field(default=None, ge=0)
@@ -141,7 +150,7 @@ def heartbeat(body: HeartbeatIn, principal: CameraCaller) -> dict[str, str]:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only a camera sends heartbeats")
     with unit_of_work() as session:
         camera = get_camera(session, principal.id)
-        health.heartbeat(session, camera=camera, metrics=body.model_dump(mode="json"))
+        health.heartbeat(session, camera=camera, metrics=body.metrics())
     return {"status": "ok"}
 
 

@@ -50,6 +50,9 @@ class Read(Base):
     vehicle_make: Mapped[str | None] = mapped_column(String(40))
     vehicle_model: Mapped[str | None] = mapped_column(String(40))
     logically_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # JSON: what the source sent that has no column here (unknown fields, a foreign
+    # product's own record), size-limited; never a reason to refuse the read.
+    source_extra: Mapped[str | None] = mapped_column(Text)
 
 
 # Column order used by the bulk paths (COPY on PostgreSQL, executemany on SQLite).

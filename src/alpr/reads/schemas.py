@@ -15,9 +15,11 @@ class ReadIn(BaseModel):
 
     `plate_image` / `vehicle_image` name the image: base64 data in a JSON batch, the name
     of a file part in a multipart upload, a path relative to the file in a JSONL import.
+    Fields alpr does not know are kept with the read (its raw source record, bounded),
+    never a reason to refuse it; a known field with a wrong value is.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
 
     id: uuid.UUID = Field(description="The source's id for this read; resends are ignored")
     plate: str = Field(min_length=1, max_length=32)

@@ -28,6 +28,7 @@ from alpr.hotlists.alerts import raise_alerts
 from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy
 from alpr.reads import storage
+from alpr.reads.extra import bounded_json
 from alpr.reads.images import ImageError, ImageStore, check_image
 from alpr.reads.plates import PlateError, confusion_key, exact_key, normalize_plate
 from alpr.reads.schemas import IngestReport, ItemResult, ItemStatus, ReadIn
@@ -42,12 +43,14 @@ class IngestItem:
     """One read as received: its fields, and the bytes of the images it names.
 
     `problem` is set by an adapter that could not even decode the item (bad base64, a
-    missing file part); the item is then rejected with that reason.
+    missing file part); the item is then rejected with that reason. `extra` is what a
+    foreign source sent that maps to no field (kept with the read, bounded).
     """
 
     data: Mapping[str, Any]
     images: Mapping[str, bytes] = field(default_factory=dict)
     problem: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def item_with_images(data: Any, resolve: Callable[[Any], bytes]) -> IngestItem:
@@ -220,6 +223,8 @@ def _check(
         "vehicle_make": read.vehicle_make,
         "vehicle_model": read.vehicle_model,
         "logically_deleted_at": None,
+        # Unknown fields are kept, not refused (bounded; the source's own record first).
+        "source_extra": bounded_json({**item.extra, **(read.model_extra or {})}),
         **image_digests,
     }
     others = []

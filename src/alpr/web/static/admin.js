@@ -63,7 +63,22 @@
     form.dataset.api = form.dataset.apiTemplate.replace("{" + chooser.dataset.fills + "}", encodeURIComponent(chooser.value));
   }
 
+  // Cameras: rotate a camera's API key; the new key is shown once, here, not reloaded.
+  async function rotateKey(event) {
+    const form = event.target;
+    if (!form.dataset || !form.dataset.rotateKey) return;
+    event.preventDefault();
+    window.alpr.showError(form, "");
+    const hours = form.elements["grace_hours"].value;
+    const result = await window.alpr.api("POST", form.dataset.rotateKey,
+      { grace_hours: hours === "" ? null : Number(hours) });
+    const out = form.querySelector("[data-new-key]");
+    if (!result.ok) { window.alpr.showError(form, result.error); return; }
+    out.textContent = "New key (shown once, store it in the camera now): " + result.data.api_key;
+  }
+
   document.addEventListener("submit", exportEvidence);
+  document.addEventListener("submit", rotateKey);
   document.addEventListener("change", function (event) {
     const form = event.target.closest && event.target.closest("form[data-api-template]");
     if (form) fillApi(form);

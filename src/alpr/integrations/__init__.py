@@ -1,0 +1,1 @@
+"""Reads from the cameras agencies already own: OpenALPR/Rekor, Plate Recognizer, Frigate."""
