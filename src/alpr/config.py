@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     ticket_email_to: list[str] = Field(
         default_factory=list,
         description="Supervisors told of trouble tickets by e-mail (JSON list in the env)")
+    hotlist_cancel_email_to: list[str] = Field(
+        default_factory=list,
+        description="Who is sent the cancellation notice of a hot-list record in error"
+                    " (JSON list in the env); active webhooks get it too")
 
     @property
     def effective_database_url(self) -> str:
