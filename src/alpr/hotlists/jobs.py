@@ -80,7 +80,11 @@ def import_drop_folder(session: Session, context: JobContext) -> str:
 
 def _move(path: Path, folder: Path, stamp: str) -> None:
     folder.mkdir(exist_ok=True)
-    path.rename(folder / f"{stamp}-{path.name}")
+    target, n = folder / f"{stamp}-{path.name}", 1
+    while target.exists():  # never overwrite an earlier file kept with the same stamp
+        n += 1
+        target = folder / f"{stamp}-{n}-{path.name}"
+    path.rename(target)
 
 
 def purge(session: Session, context: JobContext) -> str:
