@@ -22,7 +22,7 @@ from alpr.reports.cli import audits_app, reports_app
 from alpr.retention.cli import app as retention_app
 from alpr.retention.cli import holds_app
 from alpr.retention.evidence_cli import app as evidence_app
-from alpr.search.cli import search_command
+from alpr.search.cli import deleted_access_app, search_command
 from alpr.sharing.cli import agencies_app, incidents_app, shares_app
 from alpr.users.cli import app as users_app
 from alpr.users.cli import login_command, logout_command
@@ -51,6 +51,7 @@ app.add_typer(audits_app, name="audits")
 app.add_typer(reports_app, name="reports")
 app.command("login")(login_command)
 app.command("search")(search_command)
+app.add_typer(deleted_access_app, name="deleted-access")
 app.command("logout")(logout_command)
 app.add_typer(edge_app, name="edge")
 app.command("ingest")(ingest_command)

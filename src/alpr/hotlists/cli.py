@@ -21,6 +21,7 @@ from alpr.hotlists import responses, service, webhooks
 from alpr.hotlists.models import Alert, EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.hotlists.schemas import AlertOut
+from alpr.search.deleted_access import LIVE_ONLY
 from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Hot lists: imports, manual entries, approval, flags.", no_args_is_help=True)
@@ -172,7 +173,8 @@ def list_alerts(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> No
     """The newest alerts."""
     actor = acting_as(Permission.ALERTS_RECEIVE)
     with unit_of_work() as session:
-        alerts = list(session.scalars(select(Alert).order_by(Alert.created_at.desc())
+        alerts = list(session.scalars(select(Alert).where(LIVE_ONLY.alert_condition())
+                                      .order_by(Alert.created_at.desc())
                                       .limit(limit)))
         # Alerts carry plates, places and times: viewing them is an audited access.
         record(session, event=AuditEvent.ALERT_LIST, actor=actor,
