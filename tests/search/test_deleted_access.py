@@ -45,9 +45,9 @@ from tests.helpers import PASSWORD, CameraFactory, active_user, jpeg
 LAPD = load_preset("lapd")
 OFFENSE = LAPD.search.logically_deleted_access_offenses[0]
 TARGET, OTHER = "7ABC123", "8OTH456"
-PURPOSE = {"category": LAPD.search.permitted_purposes[0].code, "case_number": "26-004512",
-           "on_behalf_of": "Det. Ortiz", "attests_standard": True,
-           "attests_prohibited_uses": True}
+PURPOSE: dict[str, Any] = {
+    "category": LAPD.search.permitted_purposes[0].code, "case_number": "26-004512",
+    "on_behalf_of": "Det. Ortiz", "attests_standard": True, "attests_prohibited_uses": True}
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
@@ -313,8 +313,8 @@ def test_the_cli_follows_the_same_rule(world: World, database: Database,
     monkeypatch.setenv("ALPR_POLICY", str(Path(alpr.policy.__file__).parent / "presets"
                                           / "lapd.toml"))
     get_settings.cache_clear()
-    search = ["search", "--purpose", PURPOSE["category"], "--on-behalf-of", "Det. Ortiz",
-              "--case", "26-004512", "--attest", "--plate", TARGET]
+    search: list[str] = ["search", "--purpose", str(PURPOSE["category"]), "--on-behalf-of",
+                         "Det. Ortiz", "--case", "26-004512", "--attest", "--plate", TARGET]
     save_token(world.tokens["root"])
     asked = runner.invoke(cli, ["deleted-access", "request", "--plate", TARGET, "--case",
                                 "DR 26-004512", "--offense", OFFENSE])
