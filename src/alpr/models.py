@@ -15,6 +15,8 @@ from alpr.cameras.models import (
 from alpr.hotlists.models import (
     Alert,
     AlertResponse,
+    CancellationNotice,
+    ErrorFlag,
     HotList,
     HotListEntry,
     HotListRevision,
@@ -29,7 +31,9 @@ from alpr.reports.models import (
     AuditFinding,
     AuditSample,
     PublishedChainHead,
+    YearlyCount,
 )
+from alpr.reports.tally import count_reads  # registers the yearly counting listener
 from alpr.retention.models import Download, Hold, HoldRead
 from alpr.search.models import DeletedReadApproval
 from alpr.sharing.models import (
@@ -56,9 +60,11 @@ __all__ = [
     "AuditFinding",
     "AuditSample",
     "Camera",
+    "CancellationNotice",
     "DeletedReadApproval",
     "Device",
     "Download",
+    "ErrorFlag",
     "GpsPoint",
     "Heartbeat",
     "HeldHit",
@@ -86,4 +92,6 @@ __all__ = [
     "User",
     "Webhook",
     "WebhookDelivery",
+    "YearlyCount",
+    "count_reads",
 ]

@@ -23,6 +23,7 @@ from alpr.hotlists.profiles import ParsedFile
 from alpr.hotlists.validation import FieldError, check_hotlist_case_number, state_code
 from alpr.policy import Policy
 from alpr.reads.plates import PlateError, normalize_plate
+from alpr.reports import tally
 from alpr.users.permissions import Role
 from alpr.users.roles import holds_role
 
@@ -138,6 +139,8 @@ def import_entries(
             "flag_reason": flag.reason if flag else None,
         })
     problems.sort()
+    previous_keys = set(session.scalars(select(HotListEntry.exact_key).where(
+        HotListEntry.list_id == hotlist.id)))
     previous = session.scalar(select(func.count()).where(
         HotListEntry.list_id == hotlist.id)) or 0
     forced = _guard_import(session, list_name=list_name, records=len(parsed.entries)
@@ -146,6 +149,9 @@ def import_entries(
                            force_reason=force_reason)
     if rows:
         session.execute(insert(HotListEntry), rows)
+    # Durable yearly figures (REQ H6): the plates this import added to the list.
+    tally.count_imported_entries(session, source=hotlist.source, entered_at=now, new=len(
+        {row["exact_key"] for row in rows} - previous_keys))
     replaced = _deleted(session.execute(delete(HotListEntry).where(
         HotListEntry.list_id == hotlist.id, HotListEntry.generation < generation)))
     # The source no longer carries these records: their wants are cancelled there.

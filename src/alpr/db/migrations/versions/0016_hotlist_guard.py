@@ -81,6 +81,48 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("year", "metric", "key", name=op.f("pk_yearly_counts")),
     )
+    _backfill_yearly_counts()
+
+
+# What the live tables still hold when this runs: the figures of the years so far (events
+# already purged cannot be recovered, and from now on nothing is lost).
+_BACKFILL = [
+    ("reads", "''", "reads", "captured_at", ""),
+    ("searches_by_purpose_category", "COALESCE({json}, 'None')", "audit_log", "at",
+     "WHERE event = 'search:query'"),
+    ("shares_by_agency", "a.name", "shares s JOIN sharing_agencies a ON a.id = s.agency_id",
+     "s.shared_at", ""),
+    ("share_requests_by_decision", "status", "share_requests", "received_at", ""),
+    ("share_requests_by_agency_and_decision", "a.name || '|' || r.status",
+     "share_requests r JOIN sharing_agencies a ON a.id = r.agency_id", "r.received_at", ""),
+    ("hotlist_entries_by_source_and_origin", "h.source || '|' || e.origin",
+     "hotlist_entries e JOIN hotlists h ON h.id = e.list_id", "e.entered_at", ""),
+    ("alerts_by_match", "match", "alerts", "created_at", ""),
+    ("alerts_by_status", "status", "alerts", "created_at", ""),
+    ("alerts_verified", "''", "alerts", "created_at", "WHERE verified_at IS NOT NULL"),
+    ("alert_dispositions", "r.disposition",
+     "alert_responses r JOIN alerts a ON a.id = r.alert_id", "a.created_at", ""),
+    ("audits_by_kind", "kind", "audits", "created_at", ""),
+    ("audit_findings_by_check", "f.\"check\"", "audit_findings f JOIN audits a"
+     " ON a.id = f.audit_id", "a.created_at", ""),
+    ("trainings_by_kind", "kind", "training_records", "completed_at", ""),
+    ("breaches", "''", "breach_incidents", "discovered_at", ""),
+]
+
+
+def _backfill_yearly_counts() -> None:
+    bind = op.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    for metric, key, source, moment, where in _BACKFILL:
+        year = (f"CAST(EXTRACT(YEAR FROM {moment} AT TIME ZONE 'UTC') AS INTEGER)" if postgres
+                else f"CAST(strftime('%Y', {moment}) AS INTEGER)")
+        json = ("details->>'purpose_category'" if postgres
+                else "json_extract(details, '$.purpose_category')")
+        key_sql = key.format(json=json)
+        bind.execute(sa.text(
+            f"INSERT INTO yearly_counts (year, metric, key, count)"  # noqa: S608 (constants)
+            f" SELECT {year}, '{metric}', COALESCE({key_sql}, ''), COUNT(*) FROM {source}"
+            f" {where} GROUP BY {year}, COALESCE({key_sql}, '')"))
 
 
 def downgrade() -> None:
