@@ -299,7 +299,10 @@ def flag_in_error(
 ) -> HotListEntry:
     """Mark an entry "record in error": it stops alerting and is reported for cancellation."""
     now = now or utcnow()
-    entry = _entry(session, entry_id)
+    # Locked: two people flagging at once must not send two cancellations.
+    entry = session.get(HotListEntry, entry_id, with_for_update=True)
+    if entry is None:
+        raise HotlistError(f"no hot-list entry {entry_id}")
     if not reason.strip():
         raise HotlistError("say why the record is in error")
     if entry.status == EntryStatus.IN_ERROR:

@@ -183,7 +183,7 @@ def decide_approval(
     if not holds_role(session, actor, Role.COMMANDER):
         raise DeletedAccessRefused("only a commander may decide on access to logically"
                                    " deleted reads")
-    row = session.get(DeletedReadApproval, approval_id)
+    row = session.get(DeletedReadApproval, approval_id, with_for_update=True)
     if row is None:
         raise DeletedAccessRefused(f"no approval request {approval_id}")
     if row.status != ApprovalStatus.PENDING or row.expires_at <= now:
