@@ -8,16 +8,25 @@ year still gives the same numbers. Audit results stay for at least three years.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+import alpr.policy
+from alpr.api.app import create_app
 from alpr.audit.events import AuditEvent
 from alpr.audit.models import AuditEntry
+from alpr.cli import app as cli
 from alpr.config import get_settings
+from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.hotlists import responses
 from alpr.hotlists.models import Alert, HotListEntry
@@ -37,8 +46,10 @@ from alpr.search.purpose import PurposeIn, validate_purpose
 from alpr.search.schemas import SearchQuery
 from alpr.sharing.incidents import record_incident
 from alpr.users import service as users
+from alpr.users.auth import login
+from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
-from tests.helpers import CameraFactory, active_user
+from tests.helpers import PASSWORD, CameraFactory, active_user
 from tests.reports.factories import share
 
 Y = 2025
@@ -119,8 +130,19 @@ def live_rows(database: Database) -> dict[str, int]:
         }
 
 
+def user_token(database: Database, username: str, roles: tuple[Role, ...],
+               policy: Policy) -> str:
+    secret = active_user(database, username, roles, policy=policy)
+    with database.unit_of_work() as session:
+        result = login(session, username=username, password=PASSWORD,
+                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow())
+    assert result.token, result.refused
+    return result.token
+
+
 def test_the_annual_report_is_the_same_after_retention_and_expiry(
-    database: Database, oakland: Policy, images: ImageStore, make_camera: CameraFactory
+    database: Database, oakland: Policy, images: ImageStore, make_camera: CameraFactory,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     # REQ P1 REQ H6 — the year's report after its reads, alerts, entries and search records
     # are gone gives the numbers it gave before
@@ -163,6 +185,21 @@ def test_the_annual_report_is_the_same_after_retention_and_expiry(
                              "BOLO": {"manual": 1}, "SVS": {"import": 5}}}}
     assert after == expected
     assert report == expected
+    # The same numbers through the HTTP API and the command line (REQ P1).
+    auditor = user_token(database, "auditor", (Role.AUDITOR, Role.ALPR_ADMINISTRATOR), oakland)
+    with TestClient(create_app(policy=oakland)) as client:
+        served = client.get(f"/api/v1/audits/annual/{Y}",
+                            headers={"Authorization": f"Bearer {auditor}"})
+    assert served.status_code == 200, served.text
+    assert served.json() == expected
+    monkeypatch.setenv("ALPR_POLICY", str(Path(alpr.policy.__file__).parent / "presets"
+                                          / "oakland.toml"))
+    get_settings.cache_clear()
+    save_token(auditor)
+    printed = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, ["reports", "annual", "--year", str(Y), "--out", str(tmp_path)])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads((tmp_path / f"annual-{Y}.json").read_text()) == expected
 
 
 def test_counts_are_upserted_under_both_databases(database: Database) -> None:
