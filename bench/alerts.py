@@ -59,7 +59,7 @@ def main() -> None:
         register_camera(session, actor="bench", camera=CameraIn(
             id="cam-1", name="bench", kind="fixed", agency="PD", lat=37.8, lon=-122.27))
         create_list(session, name="svs", source="SVS", actor="bench", policy=policy)
-        rows = "".join(f"{p:<8}CA01\n" for p in plates)
+        rows = "".join(f"{p:<8}CA0120260101\n" for p in plates)
         import_entries(session, list_name="svs", actor="bench", policy=policy, file_name="b",
                        parsed=parse_clew(f"DATE\n{rows}TOTAL RECORD {READS:07d}\n", table="svs"))
 

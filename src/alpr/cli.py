@@ -45,6 +45,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "login": ("alpr.users.cli:login_command", "Sign in for the CLI (password + TOTP)."),
     "logout": ("alpr.users.cli:logout_command", "End the CLI session."),
     "search": ("alpr.search.cli:search_command", "Search stored reads, with a purpose."),
+    "deleted-access": ("alpr.search.cli:deleted_access_app", (
+        "Command approvals to see logically deleted reads (REQ Q7).")),
     "ingest": ("alpr.capture.cli:ingest_command", "Read plates from images, video or streams."),
     "recognize": ("alpr.recognition.cli:recognize", "Read plates in photos (no storage)."),
     "integrations": ("alpr.integrations.cli:app", (

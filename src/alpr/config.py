@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     ticket_email_to: list[str] = Field(
         default_factory=list,
         description="Supervisors told of trouble tickets by e-mail (JSON list in the env)")
+    hotlist_cancel_email_to: list[str] = Field(
+        default_factory=list,
+        description="Who is sent the cancellation notice of a hot-list record in error"
+                    " (JSON list in the env); active webhooks get it too")
 
     # Integrations (docs/integrations.md): camera keys, MQTT in (Frigate) and out.
     camera_key_grace_hours: float = Field(

@@ -17,6 +17,8 @@ from alpr.cameras.models import (
 from alpr.hotlists.models import (
     Alert,
     AlertResponse,
+    CancellationNotice,
+    ErrorFlag,
     HotList,
     HotListEntry,
     HotListRevision,
@@ -32,7 +34,9 @@ from alpr.reports.models import (
     AuditFinding,
     AuditSample,
     PublishedChainHead,
+    YearlyCount,
 )
+from alpr.reports.tally import count_reads  # registers the yearly counting listener
 from alpr.retention.models import Download, Hold, HoldRead
 from alpr.search.models import DeletedReadApproval
 from alpr.sharing.models import (
@@ -61,9 +65,11 @@ __all__ = [
     "Camera",
     "CameraKey",
     "CameraLink",
+    "CancellationNotice",
     "DeletedReadApproval",
     "Device",
     "Download",
+    "ErrorFlag",
     "GpsPoint",
     "Heartbeat",
     "HeldHit",
@@ -92,4 +98,6 @@ __all__ = [
     "User",
     "Webhook",
     "WebhookDelivery",
+    "YearlyCount",
+    "count_reads",
 ]

@@ -39,7 +39,7 @@ def server(database: Database) -> Iterator[TestClient]:
     with database.unit_of_work() as session:
         create_list(session, name="svs", source="SVS", actor="admin", policy=policy)
         import_entries(session, list_name="svs", actor="job", policy=policy, file_name="svs.tbl",
-                       parsed=parse_clew("DATE\n7STL123 CA01\nTOTAL RECORD 0000001\n",
+                       parsed=parse_clew("DATE\n7STL123 CA0120260101\nTOTAL RECORD 0000001\n",
                                          table="svs"))
     with TestClient(create_app(policy=policy), base_url=SERVER) as client:
         yield client

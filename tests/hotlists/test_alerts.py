@@ -182,7 +182,8 @@ def test_hotlist_api_manual_entry_and_approval(
     assert upload.status_code == 201
     imported = operator.post(
         "/api/v1/hotlists/svs/import", data={"profile": "clew-svs"},
-        files={"file": ("svs.tbl", b"DATE\nABC123  CA01\n!!      CA01\nTOTAL RECORD 0000002\n")})
+        files={"file": ("svs.tbl", b"DATE\nABC123  CA0120260101\n!!      CA0120260101\n"
+                                   b"TOTAL RECORD 0000002\n")})
     assert imported.status_code == 200, imported.text
     assert imported.json()["loaded"] == 1
     assert imported.json()["problems"][0][0] == 3

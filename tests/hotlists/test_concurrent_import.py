@@ -41,7 +41,7 @@ def committed() -> Iterator[Database]:
 
 
 def clew(*plates: str) -> Any:
-    rows = "".join(f"{p:<8}CA01\n" for p in plates)
+    rows = "".join(f"{p:<8}CA0120260101\n" for p in plates)
     return parse_clew(f"DATE\n{rows}TOTAL RECORD {len(plates):07d}\n", table="svs")
 
 

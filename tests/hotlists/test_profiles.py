@@ -60,8 +60,8 @@ def test_ncic_extract_picks_the_reason_from_the_record_type() -> None:
     assert stolen.vehicle_color == "BLK"
     assert stolen.source_record_id == "123456789LA0570200"
     assert (wanted.reason, wanted.state) == ("wanted person", "OH")  # NCIC writes O as 0
-    assert parsed.problems == [(3, "unknown record type 'Q'"),
-                               (4, "line is 4 characters; a record needs at least 39")]
+    assert parsed.problems == [(3, "record type: 'Q' is not an NCIC vehicle record type"),
+                               (4, "record is 4 characters; an NCIC record needs at least 39")]
 
 
 def test_csv_with_a_column_mapping() -> None:

@@ -32,7 +32,8 @@ def test_a_corrected_misread_keeps_the_original_and_is_matched_again(
     with database.unit_of_work() as session:
         create_list(session, name="svs", source="SVS", actor="admin", policy=policy, now=NOW)
         import_entries(session, list_name="svs", actor="job", policy=policy, file_name="svs.tbl",
-                       now=NOW, parsed=parse_clew("DATE\n7ABC123 CA01\nTOTAL RECORD 0000001\n",
+                       now=NOW, parsed=parse_clew("DATE\n7ABC123 CA0120260101\n"
+                                                  "TOTAL RECORD 0000001\n",
                                                   table="svs"))
         report = ingest(session, [IngestItem({
             "id": str(read_id), "plate": "7ARC128", "confidence": 0.6, "camera_id": "cam-1",

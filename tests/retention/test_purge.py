@@ -61,7 +61,8 @@ def test_past_period_reads_are_gone_except_held_and_hits(
     with database.unit_of_work() as session:
         create_list(session, name="svs", source="SVS", actor="a", policy=policy, now=T0)
         import_entries(session, list_name="svs", actor="a", policy=policy, file_name="f",
-                       now=T0, parsed=parse_clew("DATE\nHIT0001 CA01\nTOTAL RECORD 0000001\n",
+                       now=T0, parsed=parse_clew("DATE\nHIT0001 CA0120260101\n"
+                                                 "TOTAL RECORD 0000001\n",
                                                  table="svs"))
     plain = send(database, policy, images, "PLAIN01", 1)
     held = send(database, policy, images, "HELD001", 2)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from alpr.api.app import create_app
 from alpr.api.deps import Principal, current_principal
@@ -21,12 +21,11 @@ from alpr.audit.models import AuditEntry
 from alpr.db.session import Database
 from alpr.policy import load_preset
 from alpr.reads.images import ImageStore
-from alpr.reads.models import Read
 from alpr.reads.plates import confusion_key, exact_key
 from alpr.reads.service import IngestItem, ingest
 from alpr.search import geo, service
 from alpr.search.purpose import PurposeIn, validate_purpose
-from alpr.search.schemas import ApprovalIn, Near, SearchQuery
+from alpr.search.schemas import Near, SearchQuery
 from alpr.users.permissions import Role, permissions_for
 from tests.helpers import CameraFactory, jpeg
 
@@ -126,38 +125,6 @@ def test_every_search_is_audited_with_its_purpose(database: Database, reads: lis
     assert entry.details["query"]["plate"] == "7ABC123"
     assert entry.details["on_behalf_of"] == "Det. Ortiz"
     assert entry.details["results"] == len(found)
-
-
-def test_logically_deleted_reads_need_a_system_administrator_and_an_approval(
-    database: Database, reads: list[Generated]
-) -> None:
-    # REQ Q7 REQ R2
-    target = next(g for g in reads if g.plate == "7ABC123")
-    with database.unit_of_work() as session:
-        session.execute(update(Read).where(Read.id == target.id).values(logically_deleted_at=NOW))
-    assert target.id not in run(database, plate="7ABC123")
-    admin = service.Caller("user:root", "LAPD", may_see_deleted=True)
-    approval = ApprovalIn(requested_by="Cmdr. Reyes", approved_by="Dep. Chief Wu",
-                          case_number="26-9", offense=POLICY.search
-                          .logically_deleted_access_offenses[0])
-    with database.unit_of_work() as session:
-        with pytest.raises(service.SearchError, match="System Administrator"):
-            service.record_deleted_approval(session, approval=approval, caller=CALLER,
-                                            policy=POLICY, now=NOW)
-        with pytest.raises(service.SearchError, match="offense from the policy"):
-            service.record_deleted_approval(
-                session, approval=approval.model_copy(update={"offense": "littering"}),
-                caller=admin, policy=POLICY, now=NOW)
-        recorded = service.record_deleted_approval(session, approval=approval, caller=admin,
-                                                   policy=POLICY, now=NOW)
-        found = service.search(session, query=SearchQuery(plate="7ABC123", page_size=500),
-                               purpose=PURPOSE, caller=admin, policy=POLICY, now=NOW,
-                               deleted_approval_id=recorded.id)
-        with pytest.raises(service.SearchError, match="System Administrator"):
-            service.search(session, query=SearchQuery(plate="7ABC123"), purpose=PURPOSE,
-                           caller=CALLER, policy=POLICY, now=NOW,
-                           deleted_approval_id=recorded.id)
-    assert target.id in {r.id for r in found.reads}
 
 
 @pytest.fixture

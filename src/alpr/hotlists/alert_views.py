@@ -23,6 +23,7 @@ from alpr.hotlists import alert_reads, responses
 from alpr.hotlists.alert_reads import AlertRead
 from alpr.hotlists.models import Alert
 from alpr.hotlists.schemas import AlertOut
+from alpr.search.deleted_access import LIVE_ONLY
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -76,7 +77,10 @@ class ResponseOut(BaseModel):
 def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=1000)] = 100
                 ) -> list[AlertOut]:
     with unit_of_work() as session:
-        rows = session.scalars(select(Alert).order_by(Alert.created_at.desc()).limit(limit))
+        # An alert shows its read's plate, place and time: hidden once the read is
+        # logically deleted, like the read itself (REQ R2).
+        rows = session.scalars(select(Alert).where(LIVE_ONLY.alert_condition())
+                               .order_by(Alert.created_at.desc()).limit(limit))
         alerts = [AlertOut.model_validate(a) for a in rows]
         record(session, event=AuditEvent.ALERT_LIST, actor=principal.actor,
                organization=principal.organization, details={"shown": len(alerts)})
@@ -86,7 +90,8 @@ def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=1000)]
 def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
     with unit_of_work() as session:
         rows = session.scalars(
-            select(Alert).where(tuple_(Alert.created_at, Alert.id) > cursor)
+            select(Alert).where(tuple_(Alert.created_at, Alert.id) > cursor,
+                                LIVE_ONLY.alert_condition())
             .order_by(Alert.created_at, Alert.id).limit(100))
         return [AlertOut.model_validate(a) for a in rows]
 

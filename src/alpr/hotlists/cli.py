@@ -21,6 +21,7 @@ from alpr.hotlists import responses, service, webhooks
 from alpr.hotlists.models import Alert, EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.hotlists.schemas import AlertOut
+from alpr.search.deleted_access import LIVE_ONLY
 from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Hot lists: imports, manual entries, approval, flags.", no_args_is_help=True)
@@ -53,17 +54,28 @@ def import_command(
     profile: Annotated[Profile, typer.Option(help="File layout")] = Profile.CLEW_SVS,
     map_: Annotated[list[str], typer.Option("--map", help="CSV: field=column")] = [],  # noqa: B006
     reason: Annotated[str | None, typer.Option(help="CSV: reason when no column")] = None,
+    force_reason: Annotated[str | None, typer.Option(
+        "--force-reason",
+        help="ALPR Administrator: load a file that shrinks the list past the policy's"
+             " import_max_drop, and say why (audited)")] = None,
 ) -> None:
-    """Replace a list's content with a file (atomically; bad lines reported, rest loaded)."""
+    """Replace a list's content with a file (atomically; bad lines reported, rest loaded).
+
+    The whole file is checked first: a file with no loadable record, or one that would
+    drop more than the policy's share of the list without --force-reason, is refused."""
     actor = acting_as(Permission.HOTLIST_IMPORT)
+    policy = configured_policy()
     try:
         # Extracts are plain ASCII; latin-1 never fails on a stray byte.
         parsed = parse_text(file.read_text(encoding="latin-1"), profile, map_, reason)
         with unit_of_work() as session:
             result = service.import_entries(session, list_name=name, parsed=parsed,
-                                            actor=actor, policy=configured_policy(),
-                                            file_name=file.name)
+                                            actor=actor, policy=policy,
+                                            file_name=file.name, force_reason=force_reason)
     except (ProfileError, service.HotlistError) as error:
+        with unit_of_work() as session:
+            service.record_import_refusal(session, list_name=name, file_name=file.name,
+                                          error=error, actor=actor)
         raise fail(f"{file}: {error}; the active list is unchanged") from error
     console.print(f"[bold]{name}[/]: {result.loaded} entries loaded (generation"
                   f" {result.generation}, {result.replaced} replaced)")
@@ -161,7 +173,8 @@ def list_alerts(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> No
     """The newest alerts."""
     actor = acting_as(Permission.ALERTS_RECEIVE)
     with unit_of_work() as session:
-        alerts = list(session.scalars(select(Alert).order_by(Alert.created_at.desc())
+        alerts = list(session.scalars(select(Alert).where(LIVE_ONLY.alert_condition())
+                                      .order_by(Alert.created_at.desc())
                                       .limit(limit)))
         # Alerts carry plates, places and times: viewing them is an audited access.
         record(session, event=AuditEvent.ALERT_LIST, actor=actor,

@@ -3,7 +3,11 @@
 Drop-folder convention: `svs.tbl`, `sfr.tbl`, `slr.tbl` (CA DOJ CLEW extracts) load the
 lists of the same name; `ncic*.txt` loads the list `ncic`. A list missing from the
 database is created with the file's source. Imported files move to `processed/`, refused
-ones to `refused/`, each with a time stamp; the active list is kept when a file is refused.
+ones to `refused/`, each with a time stamp; the active list is kept when a file is refused
+(a broken layout, no loadable record, or a list shrinking past `hotlists.import_max_drop`:
+an ALPR Administrator may then load the refused file with `alpr hotlists import
+--force-reason`). The `hotlist-cancellation-notify` job sends the notices of records in
+error (hotlists.cancellations).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
-from alpr.hotlists import service
+from alpr.hotlists import cancellations, service
 from alpr.hotlists.models import HotList
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.hotlists.webhooks import deliver_due
@@ -56,14 +60,16 @@ def import_drop_folder(session: Session, context: JobContext) -> str:
                 if session.scalar(select(HotList).where(HotList.name == drop.list_name)) is None:
                     service.create_list(session, name=drop.list_name, source=drop.source,
                                         actor=JOB_ACTOR, policy=context.policy, now=context.now)
-                parsed = parse_text(path.read_text(encoding="latin-1"), drop.profile, [])
+                parsed = parse_text(path.read_text(encoding="latin-1"), drop.profile, [],
+                                    today=context.now.date())
                 result = service.import_entries(
                     session, list_name=drop.list_name, parsed=parsed, actor=JOB_ACTOR,
                     policy=context.policy, file_name=path.name, now=context.now)
         except (ProfileError, service.HotlistError) as error:
             record(session, event=AuditEvent.HOTLIST_IMPORT_REFUSED, actor=JOB_ACTOR,
                    outcome=Outcome.FAILURE, now=context.now,
-                   details={"file": path.name, "reason": str(error)})
+                   details={"list": drop.list_name, "file": path.name, "reason": str(error),
+                            "forceable": getattr(error, "forceable", False)})
             _move(path, inbox / "refused", stamp)
             done.append(f"{path.name}: refused ({error})")
             continue
@@ -74,7 +80,11 @@ def import_drop_folder(session: Session, context: JobContext) -> str:
 
 def _move(path: Path, folder: Path, stamp: str) -> None:
     folder.mkdir(exist_ok=True)
-    path.rename(folder / f"{stamp}-{path.name}")
+    target, n = folder / f"{stamp}-{path.name}", 1
+    while target.exists():  # never overwrite an earlier file kept with the same stamp
+        n += 1
+        target = folder / f"{stamp}-{n}-{path.name}"
+    path.rename(target)
 
 
 def purge(session: Session, context: JobContext) -> str:
@@ -85,9 +95,15 @@ def deliver_webhooks(session: Session, context: JobContext) -> str:
     return deliver_due(session, now=context.now)
 
 
+def deliver_cancellations(session: Session, context: JobContext) -> str:
+    return cancellations.deliver_due(session, now=context.now, settings=context.settings)
+
+
 register(Job("hotlist-import", "Import hot-list files from the drop folder",
              lambda policy: policy.hotlists.import_at_least_every, import_drop_folder))
 register(Job("hotlist-purge", "Delete hot-list entries past their lifetime (REQ H5)",
              lambda _policy: timedelta(hours=1), purge))
+register(Job("hotlist-cancellation-notify", "Send the cancellation notices of records in"
+             " error (REQ A4)", lambda _policy: timedelta(minutes=1), deliver_cancellations))
 register(Job("webhook-delivery", "Send queued alerts to webhooks, with retries",
              lambda _policy: timedelta(seconds=5), deliver_webhooks))

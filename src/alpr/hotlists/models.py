@@ -178,3 +178,50 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ErrorFlag(Base):
+    """A "record in error" (REQ A4), kept by list and plate across imports.
+
+    Entries are replaced by every import, so the flag lives beside them: each import loads a
+    flagged plate as in_error again, until the source list stops carrying the record
+    (then the flag is cleared: the want was cancelled at the source).
+    """
+
+    __tablename__ = "hotlist_error_flags"
+    __table_args__ = (Index("ix_hotlist_error_flags_key", "list_id", "exact_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("hotlists.id", ondelete="CASCADE"))
+    exact_key: Mapped[str] = mapped_column(String(16))
+    plate: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str | None] = mapped_column(String(4))
+    source_record_id: Mapped[str | None] = mapped_column(String(40))
+    entry_id: Mapped[int] = mapped_column(Integer)  # the entry flagged (gone after an import)
+    flagged_by: Mapped[str] = mapped_column(String(128))
+    flagged_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CancellationNotice(Base):
+    """The notice that a record is in error, to one webhook or e-mail address; an outbox
+    row retried with backoff, so the flag is stored whether or not anyone is reachable."""
+
+    __tablename__ = "hotlist_cancellation_notices"
+    __table_args__ = (
+        CheckConstraint("channel IN ('webhook', 'email')", name="channel"),
+        Index("ix_hotlist_cancellation_notices_due", "delivered_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("hotlist_error_flags.id",
+                                                    ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(500))  # webhook id or e-mail address
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

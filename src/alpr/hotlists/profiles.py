@@ -1,7 +1,10 @@
 """Import profiles: the file layouts agencies receive (shared/HOTLIST-FORMATS.md).
 
-Each profile turns a file into entries plus a list of (line number, problem); a bad line
-never stops the others. Parsing knows nothing of the database or of policy.
+Each profile turns a file into entries plus a list of (line number, problem): every line
+is checked, field by field, against the layout's fixed columns and the tables in
+hotlists.validation, so a whole file is judged before anything changes; a wrong layout,
+header or footer refuses the file (ProfileError). Parsing knows nothing of the database or
+of policy.
 """
 
 from __future__ import annotations
@@ -9,11 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
+from alpr.hotlists import validation
 from alpr.reads.plates import PlateError, normalize_plate
 
 # Reasons we store, from NCIC vehicle-file record types; CLEW files are one list each.
@@ -61,44 +66,101 @@ def _field(line: str, start: int, end: int | None = None) -> str | None:
 def _plate(raw: str | None) -> str:
     if not raw:
         raise PlateError("plate is empty")
-    return normalize_plate(raw)
+    try:
+        return normalize_plate(raw)
+    except PlateError as error:
+        raise PlateError(f"plate: {error}") from error
 
 
-def _yyyymmdd(raw: str | None) -> date | None:
-    if not raw:
+def _checked(number: int, checks: list[Callable[[], object]]) -> list[object]:
+    """Run every field check of one record; all failures are reported together."""
+    values: list[object] = []
+    failures: list[str] = []
+    for check in checks:
+        try:
+            values.append(check())
+        except ValueError as error:
+            failures.append(str(error))
+            values.append(None)
+    if failures:
+        raise RecordError(number, "; ".join(failures))
+    return values
+
+
+class RecordError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _today(today: date | None) -> date:
+    # One day of slack: an extract dated "today" somewhere west of UTC is still valid.
+    return (today or datetime.now(UTC).date()) + timedelta(days=1)
+
+
+# The header names the extract's date and time; a bare "DATE" is taken as undated.
+CLEW_HEADER = re.compile(r"^DATE(?:(\d\d)/(\d\d)/(\d{4})(?: (\d\d):(\d\d))?)?\s*$")
+CLEW_FOOTER = re.compile(r"^TOTAL RECORD (\d{7})\s*$")
+CLEW_WIDTH = 20
+
+
+def _clew_header(line: str) -> date | None:
+    match = CLEW_HEADER.match(line)
+    if match is None:
+        raise ProfileError("not a CLEW extract: the first line must be the DATE header"
+                           " (DATEMM/DD/YYYY HH:MM)")
+    if match.group(1) is None:
         return None
-    if not re.fullmatch(r"\d{8}", raw):
-        raise ValueError(f"date {raw!r} is not YYYYMMDD")
-    return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+    month, day, year, hour, minute = (int(g or 0) for g in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute).date()
+    except ValueError as error:
+        raise ProfileError(f"line 1: header date is not a real date ({error})") from error
 
 
-def parse_clew(text: str, *, table: str) -> ParsedFile:
-    """CA DOJ CLEW extract (svs.tbl, sfr.tbl, slr.tbl): header, fixed-width rows, footer."""
+def parse_clew(text: str, *, table: str, today: date | None = None) -> ParsedFile:
+    """CA DOJ CLEW extract (svs.tbl, sfr.tbl, slr.tbl): header, fixed-width rows, footer.
+
+    Every record is exactly 20 columns: plate 0-8, state 8-10 (from the NCIC table),
+    county 10-12 (01-58) and date of loss 12-20 (a real date, not after the extract).
+    """
     if table not in CLEW_REASONS:
         raise ProfileError(f"unknown CLEW table {table!r}; expected one of {sorted(CLEW_REASONS)}")
     parsed = ParsedFile()
     lines = text.splitlines()
-    if not lines or not lines[0].startswith("DATE"):
-        raise ProfileError("not a CLEW extract: the first line must be the DATE header")
+    if not lines:
+        raise ProfileError("not a CLEW extract: the file is empty")
+    extract_day = _clew_header(lines[0])
+    latest = _today(today)
+    if extract_day is not None:
+        latest = min(latest, extract_day + timedelta(days=1))
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
-        if line.startswith("TOTAL RECORD"):
-            count = line.removeprefix("TOTAL RECORD").strip()
-            if not count.isdigit():
-                raise ProfileError(f"line {number}: footer count {count!r} is not a number")
-            parsed.declared_count = int(count)
+        if parsed.declared_count is not None:
+            raise ProfileError(f"line {number}: content after the TOTAL RECORD footer")
+        if line.startswith("TOTAL"):
+            footer = CLEW_FOOTER.match(line)
+            if footer is None:
+                raise ProfileError(f"line {number}: the footer must read TOTAL RECORD"
+                                   " and a seven-digit count")
+            parsed.declared_count = int(footer.group(1))
             continue
         try:
+            if len(line.rstrip()) != CLEW_WIDTH:
+                raise RecordError(number, f"record is {len(line.rstrip())} characters; a CLEW"
+                                  f" record has exactly {CLEW_WIDTH} (plate, state, county,"
+                                  " date)")
+            plate, state, county, day = _checked(number, [
+                partial(_plate, line[0:8].replace("-", " ")),
+                partial(validation.state_code, line[8:10]),
+                partial(validation.county_code, line[10:12]),
+                partial(validation.record_date, line[12:20], label="date of loss",
+                        today=latest)])
             parsed.entries.append(ParsedEntry(
-                line=number,
-                plate=_plate(line[0:8].replace("-", " ")),
-                state=_field(line, 8, 10),
-                reason=CLEW_REASONS[table],
-                source_record_id=_field(line, 10, 12),
-                incident_date=_yyyymmdd(_field(line, 12, 20)),
-            ))
-        except ValueError as error:
+                line=number, plate=str(plate), state=str(state), reason=CLEW_REASONS[table],
+                source_record_id=str(county), incident_date=_as_date(day)))
+        except RecordError as error:
             parsed.problems.append((number, str(error)))
     if parsed.declared_count is None:
         raise ProfileError("no TOTAL RECORD footer: the file may be truncated")
@@ -111,36 +173,60 @@ def parse_clew(text: str, *, table: str) -> ParsedFile:
     return parsed
 
 
-def parse_ncic(text: str) -> ParsedFile:
-    """NCIC-style vehicle extract: one fixed-width file, the record type picks the list."""
+def _as_date(value: object) -> date | None:
+    return value if isinstance(value, date) else None
+
+
+NCIC_MIN_WIDTH = 39
+
+
+def parse_ncic(text: str, *, today: date | None = None) -> ParsedFile:
+    """NCIC-style vehicle extract: one fixed-width file, the record type picks the list.
+
+    Required: record type (from the table), record id 1-19, incident date 19-27 (a real
+    date), plate 27-37, state 37-39 (from the table); a vehicle year, when given, is a year.
+    """
     parsed = ParsedFile()
+    latest = _today(today)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record_type = line[0:1]
-            if record_type not in NCIC_REASONS:
-                raise ValueError(f"unknown record type {record_type!r}")
-            if len(line) < 39:
-                raise ValueError(f"line is {len(line)} characters; a record needs at least 39")
-            state = _field(line, 37, 39)
+            if len(line.rstrip()) < NCIC_MIN_WIDTH:
+                raise RecordError(number, f"record is {len(line.rstrip())} characters; an NCIC"
+                                  f" record needs at least {NCIC_MIN_WIDTH}")
+            record_type, record_id, day, plate, state, year = _checked(number, [
+                partial(_record_type, line[0:1]),
+                partial(_required, line[1:19], "record id"),
+                partial(validation.record_date, line[19:27], label="incident date",
+                        today=latest),
+                partial(_plate, _field(line, 27, 37)),
+                partial(validation.state_code, line[37:39]),
+                partial(validation.vehicle_year, line[45:49])])
             parsed.entries.append(ParsedEntry(
-                line=number,
-                plate=_plate(_field(line, 27, 37)),
-                # NCIC writes the letter O of state codes as a zero (e.g. '0H' for Ohio).
-                state=state.replace("0", "O") if state else None,
-                reason=NCIC_REASONS[record_type],
-                record_type=record_type,
-                source_record_id=_field(line, 1, 19),
-                incident_date=_yyyymmdd(_field(line, 19, 27)),
-                vehicle_year=_field(line, 45, 49),
-                vehicle_make=_field(line, 49, 53),
-                vehicle_model=_field(line, 53, 56),
+                line=number, plate=str(plate), state=str(state),
+                reason=NCIC_REASONS[str(record_type)], record_type=str(record_type),
+                source_record_id=str(record_id), incident_date=_as_date(day),
+                vehicle_year=year if isinstance(year, str) else None,
+                vehicle_make=_field(line, 49, 53), vehicle_model=_field(line, 53, 56),
                 vehicle_color=_field(line, 58),
             ))
-        except ValueError as error:
+        except RecordError as error:
             parsed.problems.append((number, str(error)))
     return parsed
+
+
+def _record_type(raw: str) -> str:
+    if raw not in NCIC_REASONS:
+        raise validation.FieldError(f"record type: {raw!r} is not an NCIC vehicle record type")
+    return raw
+
+
+def _required(raw: str, label: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise validation.FieldError(f"{label}: missing")
+    return value
 
 
 CSV_FIELDS = ("plate", "state", "reason", "source_record_id", "vehicle_year",
@@ -170,18 +256,19 @@ def parse_csv(
             return (row.get(mapping[name]) or "").strip() or None if name in mapping else None
 
         try:
+            plate, state, reason, year = _checked(number, [
+                partial(_plate, value("plate")),
+                partial(validation.state_code, value("state"), required=False),
+                partial(_required, value("reason") or default_reason or "", "reason"),
+                partial(validation.vehicle_year, value("vehicle_year"))])
             parsed.entries.append(ParsedEntry(
-                line=number,
-                plate=_plate(value("plate")),
-                state=value("state"),
-                reason=value("reason") or default_reason or "",
-                source_record_id=value("source_record_id"),
-                vehicle_year=value("vehicle_year"),
-                vehicle_make=value("vehicle_make"),
-                vehicle_model=value("vehicle_model"),
+                line=number, plate=str(plate), state=state if isinstance(state, str) else None,
+                reason=str(reason), source_record_id=value("source_record_id"),
+                vehicle_year=year if isinstance(year, str) else None,
+                vehicle_make=value("vehicle_make"), vehicle_model=value("vehicle_model"),
                 vehicle_color=value("vehicle_color"),
             ))
-        except ValueError as error:
+        except RecordError as error:
             parsed.problems.append((number, str(error)))
     return parsed
 
@@ -195,12 +282,13 @@ class Profile(StrEnum):
 
 
 def parse_text(
-    text: str, profile: Profile, mapping: list[str], reason: str | None = None
+    text: str, profile: Profile, mapping: list[str], reason: str | None = None,
+    *, today: date | None = None,
 ) -> ParsedFile:
     """Parse with the named profile; CSV mapping items are 'field=column'."""
     if profile is Profile.NCIC:
-        return parse_ncic(text)
+        return parse_ncic(text, today=today)
     if profile is Profile.CSV:
         pairs = dict(item.split("=", 1) for item in mapping if "=" in item)
         return parse_csv(text, mapping=pairs, default_reason=reason)
-    return parse_clew(text, table=profile.value.removeprefix("clew-"))
+    return parse_clew(text, table=profile.value.removeprefix("clew-"), today=today)

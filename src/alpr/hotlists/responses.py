@@ -22,6 +22,7 @@ from alpr.audit.service import record
 from alpr.db.base import utcnow
 from alpr.hotlists.models import Alert, AlertResponse, AlertStatus
 from alpr.policy import Policy
+from alpr.search.deleted_access import LIVE_ONLY
 
 
 class AlertError(ValueError):
@@ -115,7 +116,9 @@ EXPORT_COLUMNS = ("alert time", "plate read", "plate listed", "list", "reason", 
 def response_rows(
     session: Session, *, since: datetime | None = None, until: datetime | None = None,
 ) -> list[tuple[object, ...]]:
-    query = select(Alert, AlertResponse).join(AlertResponse, AlertResponse.alert_id == Alert.id)
+    # The export shows each alert's plate and time: not for reads logically deleted since.
+    query = select(Alert, AlertResponse).join(AlertResponse, AlertResponse.alert_id == Alert.id
+                                              ).where(LIVE_ONLY.alert_condition())
     if since:
         query = query.where(AlertResponse.responded_at >= since)
     if until:

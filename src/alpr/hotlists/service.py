@@ -16,11 +16,16 @@ from sqlalchemy.orm import Session
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.db.base import utcnow
+from alpr.hotlists import cancellations
 from alpr.hotlists.matching import bump_revision, exact_key
-from alpr.hotlists.models import EntryOrigin, EntryStatus, HotList, HotListEntry
+from alpr.hotlists.models import EntryOrigin, EntryStatus, ErrorFlag, HotList, HotListEntry
 from alpr.hotlists.profiles import ParsedFile
+from alpr.hotlists.validation import FieldError, check_hotlist_case_number, state_code
 from alpr.policy import Policy
 from alpr.reads.plates import PlateError, normalize_plate
+from alpr.reports import tally
+from alpr.users.permissions import Role
+from alpr.users.roles import holds_role
 
 # Lists an officer may add entries to by hand; general lists come only from imports.
 MANUAL_SOURCES = frozenset({"BOLO", "AMBER", "SILVER"})
@@ -73,14 +78,28 @@ def get_list(session: Session, name: str) -> HotList:
     return hotlist
 
 
+class ImportRefused(HotlistError):  # noqa: N818 (a refusal the user sees)
+    """The file would leave the list empty or far smaller; the active list is kept."""
+
+    def __init__(self, message: str, *, forceable: bool) -> None:
+        super().__init__(message)
+        self.forceable = forceable
+
+
+MIN_FORCE_REASON = 10
+
+
 def import_entries(
     session: Session, *, list_name: str, parsed: ParsedFile, actor: str, policy: Policy,
-    file_name: str, now: datetime | None = None,
+    file_name: str, now: datetime | None = None, force_reason: str | None = None,
 ) -> ImportResult:
     """Replace the list's content with the parsed file, in this one transaction.
 
     Readers see the old generation until the transaction commits, then the new one: an
-    alert never sees a half-loaded list (REQ H2).
+    alert never sees a half-loaded list (REQ H2). The whole file is judged first: a file
+    with no loadable record never replaces a list, and one that would drop more than the
+    policy's `import_max_drop` of the entries needs an ALPR Administrator's `force_reason`.
+    Plates flagged "record in error" on this list load as in_error again.
     """
     now = now or utcnow()
     hotlist = get_list(session, list_name)
@@ -90,6 +109,7 @@ def import_entries(
         raise HotlistError(f"hot list {list_name!r} holds manual entries; import into its own list")
     problems = list(parsed.problems)
     allowed_types = set(policy.hotlists.allowed_ncic_record_types)
+    flags = {flag.exact_key: flag for flag in active_flags(session, hotlist.id)}
     rows: list[dict[str, Any]] = []
     expires_at = policy.hotlists.entry_lifetime.after(now)
     generation = hotlist.generation + 1
@@ -98,27 +118,112 @@ def import_entries(
             problems.append((entry.line, f"record type {entry.record_type} ({entry.reason})"
                              " is not loaded under the agency policy"))
             continue
+        reason = entry.reason
+        if hotlist.source == "BOLO":
+            try:
+                reason = bolo_reason(entry.reason, policy)
+            except HotlistError as error:
+                problems.append((entry.line, str(error)))
+                continue
+        key = exact_key(entry.plate)
+        flag = flags.get(key)
         rows.append({
             "list_id": hotlist.id, "generation": generation, "origin": EntryOrigin.IMPORT.value,
-            "status": EntryStatus.ACTIVE.value, "plate": entry.plate,
-            "exact_key": exact_key(entry.plate), "state": entry.state, "reason": entry.reason,
+            "status": (EntryStatus.IN_ERROR if flag else EntryStatus.ACTIVE).value,
+            "plate": entry.plate, "exact_key": key, "state": entry.state, "reason": reason,
             "source_record_id": entry.source_record_id, "vehicle_year": entry.vehicle_year,
             "vehicle_make": entry.vehicle_make, "vehicle_model": entry.vehicle_model,
             "vehicle_color": entry.vehicle_color, "entered_at": now, "expires_at": expires_at,
-            "urgent": False,
+            "urgent": False, "flagged_by": flag.flagged_by if flag else None,
+            "flagged_at": flag.flagged_at if flag else None,
+            "flag_reason": flag.reason if flag else None,
         })
+    problems.sort()
+    previous_keys = set(session.scalars(select(HotListEntry.exact_key).where(
+        HotListEntry.list_id == hotlist.id)))
+    previous = session.scalar(select(func.count()).where(
+        HotListEntry.list_id == hotlist.id)) or 0
+    forced = _guard_import(session, list_name=list_name, records=len(parsed.entries)
+                           + len(parsed.problems), loadable=len(rows), previous=previous,
+                           problems=problems, actor=actor, policy=policy,
+                           force_reason=force_reason)
     if rows:
         session.execute(insert(HotListEntry), rows)
+    # Durable yearly figures (REQ H6): the plates this import added to the list.
+    tally.count_imported_entries(session, source=hotlist.source, entered_at=now, new=len(
+        {row["exact_key"] for row in rows} - previous_keys))
     replaced = _deleted(session.execute(delete(HotListEntry).where(
         HotListEntry.list_id == hotlist.id, HotListEntry.generation < generation)))
+    # The source no longer carries these records: their wants are cancelled there.
+    loaded_keys = {row["exact_key"] for row in rows}
+    cleared = [flag for key, flag in flags.items() if key not in loaded_keys]
+    for flag in cleared:
+        flag.cleared_at = now
     hotlist.generation = generation
     hotlist.imported_at = now
     bump_revision(session)
-    problems.sort()
     record(session, event=AuditEvent.HOTLIST_IMPORT, actor=actor, now=now, details={
         "list": list_name, "file": file_name, "generation": generation, "loaded": len(rows),
-        "replaced": replaced, "problems": len(problems), "first_problems": problems[:20]})
+        "replaced": replaced, "problems": len(problems), "first_problems": problems[:20],
+        "in_error_kept": sum(1 for row in rows if row["status"] == EntryStatus.IN_ERROR.value),
+        "flags_cleared": [flag.plate for flag in cleared], "previous": previous,
+        "forced": forced})
     return ImportResult(list_name, generation, len(rows), problems, replaced)
+
+
+def _guard_import(
+    session: Session, *, list_name: str, records: int, loadable: int, previous: int,
+    problems: list[tuple[int, str]], actor: str, policy: Policy, force_reason: str | None,
+) -> str | None:
+    """Refuse a file that would empty or gut the list; the forcing reason when forced."""
+    if records and not loadable:
+        first = "; ".join(f"line {line}: {problem}" for line, problem in problems[:5])
+        raise ImportRefused(f"no record in the file can be loaded ({len(problems)} refused:"
+                            f" {first}); the active list {list_name!r} is kept",
+                            forceable=False)
+    max_drop = policy.hotlists.import_max_drop
+    dropped = previous - loadable
+    if previous and dropped > previous * max_drop:
+        if force_reason is None:
+            raise ImportRefused(
+                f"the file would replace {previous} entries of {list_name!r} with {loadable}"
+                f" (more than {max_drop:.0%} fewer, hotlists.import_max_drop); the active list"
+                " is kept. An ALPR Administrator may force it with a reason", forceable=True)
+        reason = force_reason.strip()
+        if len(reason) < MIN_FORCE_REASON:
+            raise HotlistError(f"force reason: say why the list may shrink (at least"
+                               f" {MIN_FORCE_REASON} characters)")
+        if not holds_role(session, actor, Role.ALPR_ADMINISTRATOR):
+            raise HotlistError("only an ALPR Administrator may force an import that shrinks"
+                               " a list")
+        return reason
+    return None
+
+
+def record_import_refusal(
+    session: Session, *, list_name: str, file_name: str, error: Exception, actor: str,
+    organization: str | None = None, now: datetime | None = None,
+) -> None:
+    """Audit a refused import (its own transaction: the import itself was rolled back)."""
+    record(session, event=AuditEvent.HOTLIST_IMPORT_REFUSED, actor=actor,
+           outcome=Outcome.DENIED, organization=organization, now=now or utcnow(),
+           details={"list": list_name, "file": file_name, "reason": str(error),
+                    "forceable": getattr(error, "forceable", False)})
+
+
+def bolo_reason(reason: str, policy: Policy) -> str:
+    """The policy's own wording of a BOLO reason (case and spacing ignored), or refused."""
+    wanted = " ".join(reason.split()).casefold()
+    for allowed in policy.hotlists.bolo_reasons:
+        if " ".join(allowed.split()).casefold() == wanted:
+            return allowed
+    raise HotlistError(f"BOLO reason {reason!r} is not permitted; the policy allows: "
+                       + "; ".join(policy.hotlists.bolo_reasons))
+
+
+def active_flags(session: Session, list_id: int) -> list[ErrorFlag]:
+    return list(session.scalars(select(ErrorFlag).where(
+        ErrorFlag.list_id == list_id, ErrorFlag.cleared_at.is_(None))))
 
 
 def add_manual_entry(
@@ -132,13 +237,18 @@ def add_manual_entry(
     hotlist = get_list(session, list_name)
     if hotlist.source not in MANUAL_SOURCES:
         raise HotlistError(f"{hotlist.source} lists are only loaded by import")
-    for label, value in (("case number", case_number), ("justification", justification)):
-        if not value or not value.strip():
-            raise HotlistError(f"a manual entry needs a {label}")
-    if hotlist.source == "BOLO" and reason not in policy.hotlists.bolo_reasons:
-        raise HotlistError(
-            f"BOLO reason {reason!r} is not permitted; the policy allows: "
-            + "; ".join(policy.hotlists.bolo_reasons))
+    if not justification or not justification.strip():
+        raise HotlistError("a manual entry needs a justification")
+    if not case_number or not case_number.strip():
+        raise HotlistError("a manual entry needs a case number")
+    try:
+        case_number = check_hotlist_case_number(
+            case_number, pattern=policy.search.case_number_pattern)
+        state = state_code(state, required=False)
+    except FieldError as error:
+        raise HotlistError(str(error)) from error
+    if hotlist.source == "BOLO":
+        reason = bolo_reason(reason, policy)
     try:
         plate = normalize_plate(plate)
     except PlateError as error:
@@ -189,15 +299,29 @@ def flag_in_error(
 ) -> HotListEntry:
     """Mark an entry "record in error": it stops alerting and is reported for cancellation."""
     now = now or utcnow()
-    entry = _entry(session, entry_id)
+    # Locked: two people flagging at once must not send two cancellations.
+    entry = session.get(HotListEntry, entry_id, with_for_update=True)
+    if entry is None:
+        raise HotlistError(f"no hot-list entry {entry_id}")
     if not reason.strip():
         raise HotlistError("say why the record is in error")
+    if entry.status == EntryStatus.IN_ERROR:
+        raise HotlistError(f"entry {entry_id} is already flagged in error")
     entry.status = EntryStatus.IN_ERROR.value
     entry.flagged_by, entry.flagged_at, entry.flag_reason = actor, now, reason.strip()
+    hotlist = session.get(HotList, entry.list_id)
+    assert hotlist is not None
+    flag = ErrorFlag(list_id=entry.list_id, exact_key=entry.exact_key, plate=entry.plate,
+                     state=entry.state, source_record_id=entry.source_record_id,
+                     entry_id=entry.id, flagged_by=actor, flagged_at=now, reason=reason.strip())
+    session.add(flag)
+    session.flush()
+    notices = cancellations.enqueue(session, flag, hotlist, now)
     bump_revision(session)
     record(session, event=AuditEvent.HOTLIST_ENTRY_FLAG, actor=actor, now=now, details={
-        "entry_id": entry_id, "plate": entry.plate, "source_record_id": entry.source_record_id,
-        "reason": reason})
+        "entry_id": entry_id, "list": hotlist.name, "plate": entry.plate,
+        "source_record_id": entry.source_record_id, "reason": reason, "flag_id": flag.id,
+        "cancellation_notices": notices})
     return entry
 
 

@@ -121,16 +121,26 @@ async def import_file(
     profile: Annotated[Profile, Form()] = Profile.CLEW_SVS,
     mapping: Annotated[list[str] | None, Form(description="CSV: field=column")] = None,
     reason: Annotated[str | None, Form()] = None,
+    force_reason: Annotated[str | None, Form(
+        description="ALPR Administrator: why a list may shrink past hotlists.import_max_drop"
+    )] = None,
 ) -> ImportOut:
-    """Replace the list with the file, atomically; bad lines are reported by number."""
+    """Replace the list with the file, atomically; bad lines are reported by number. A file
+    with no loadable record, or one that would drop more than the policy allows without
+    a `force_reason`, is refused and the active list kept."""
     text = (await file.read()).decode("latin-1")
+    file_name = file.filename or "upload"
     try:
         parsed = parse_text(text, profile, mapping or [], reason)
         with unit_of_work() as session:
             result = service.import_entries(session, list_name=name, parsed=parsed,
                                             actor=principal.actor, policy=policy,
-                                            file_name=file.filename or "upload")
+                                            file_name=file_name, force_reason=force_reason)
     except (ProfileError, service.HotlistError) as error:
+        with unit_of_work() as session:
+            service.record_import_refusal(session, list_name=name, file_name=file_name,
+                                          error=error, actor=principal.actor,
+                                          organization=principal.organization)
         raise unprocessable(error) from error
     return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
                      replaced=result.replaced, problems=result.problems)

@@ -89,6 +89,9 @@ class HotlistSection(BaseModel):
     ] = ()
     bolo_reasons: Texts = ()  # the only categories a custom BOLO entry may name
     manual_entries_require_approval: bool = True
+    # An import that would drop more than this share of a list's entries is refused unless
+    # an ALPR Administrator forces it with a reason (a truncated or wrong file, REQ H2).
+    import_max_drop: Annotated[float, Field(gt=0, le=1)] = 0.5
     # What an officer may record as the outcome of a verified alert (REQ A3; 004 C.2.A(2)).
     disposition_codes: Texts = (
         "arrest",
@@ -215,6 +218,8 @@ class SearchSection(BaseModel):
     lexicon_additions: Annotated[tuple[LexiconAddition, ...], BeforeValidator(_as_tuple)] = ()
     code_abbreviations: Annotated[tuple[CodeAbbreviation, ...], BeforeValidator(_as_tuple)] = ()
     logically_deleted_access_offenses: Texts = ()
+    # How long a command approval to see logically deleted reads lasts (REQ Q7, R2).
+    deleted_access_approval_lifetime: Duration = Duration(hours=24)
     prohibited_uses: Texts = ()
     # Searches touching these need a court-order reference in the purpose (see docs/policy.md).
     sensitive_locations: Annotated[tuple[SensitiveLocation, ...],

@@ -32,6 +32,7 @@ from alpr.reads.extra import bounded_json
 from alpr.reads.images import ImageError, ImageStore, check_image
 from alpr.reads.plates import PlateError, confusion_key, exact_key, normalize_plate
 from alpr.reads.schemas import IngestReport, ItemResult, ItemStatus, ReadIn
+from alpr.reports import tally
 
 IMAGE_FIELDS = ("plate_image", "vehicle_image")
 # At most this many rejections are copied into one audit entry; the count is always exact.
@@ -163,6 +164,8 @@ def ingest(
         status = ItemStatus.ACCEPTED if candidate_id in inserted else ItemStatus.DUPLICATE
         results[index] = ItemResult(index=index, id=str(candidate_id), status=status)
     _note_reads(batch, [row for row in fresh if row["id"] in inserted])
+    # Durable yearly figures (REQ P1): the count outlives the reads' retention.
+    tally.count_reads(session, [row["captured_at"] for row in fresh if row["id"] in inserted])
 
     report = _report([result for result in results if result is not None])
     report.alerts = [AlertOut.model_validate(alert) for alert in alerts]

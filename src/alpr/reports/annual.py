@@ -6,7 +6,6 @@ Aggregates only — no plate, read id or person appears in it — so it can be p
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,14 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
-from alpr.audit.models import AuditEntry
 from alpr.audit.service import record
 from alpr.cameras.models import Camera
-from alpr.hotlists.models import Alert, AlertResponse, HotList, HotListEntry
 from alpr.reads.models import Read
-from alpr.reports.models import AnnualReport, Audit, AuditFinding
-from alpr.sharing.models import Agency, Incident, Share, ShareRequest
-from alpr.users.models import TrainingRecord
+from alpr.reports import tally
+from alpr.reports.models import AnnualReport
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -32,73 +28,49 @@ def _counted(rows: Any) -> dict[str, int]:
     return {str(key): int(count) for key, count in sorted(rows, key=lambda r: str(r[0]))}
 
 
+def _split(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """'a|b' keys as {a: {b: n}} (agency and decision, source and origin)."""
+    nested: dict[str, dict[str, int]] = {}
+    for key, n in counts.items():
+        outer, _, inner = key.rpartition(tally.SEP)
+        nested.setdefault(outer, {})[inner] = n
+    return dict(sorted(nested.items()))
+
+
 def compute(session: Session, year: int) -> dict[str, Any]:
+    """The year's figures from the durable yearly counts (reports.tally): the same after
+    retention has purged the year's reads and alerts and its hot-list entries expired.
+    Only the camera count and the reads still stored are read live, and say so."""
     since, until = year_bounds(year)
-    searches = Counter(str(d.get("purpose_category")) for d in session.scalars(
-        select(AuditEntry.details).where(AuditEntry.event == AuditEvent.SEARCH_QUERY.value,
-                                         AuditEntry.at >= since, AuditEntry.at < until)))
-    shares = session.execute(select(Agency.name, func.count()).join(
-        Share, Share.agency_id == Agency.id).where(Share.shared_at >= since,
-                                                   Share.shared_at < until)
-        .group_by(Agency.name)).all()
-    requests = session.execute(select(ShareRequest.status, func.count()).where(
-        ShareRequest.received_at >= since, ShareRequest.received_at < until)
-        .group_by(ShareRequest.status)).all()
-    by_agency = session.execute(select(Agency.name, ShareRequest.status, func.count()).join(
-        Agency, Agency.id == ShareRequest.agency_id).where(
-        ShareRequest.received_at >= since, ShareRequest.received_at < until)
-        .group_by(Agency.name, ShareRequest.status)).all()
-    dispositions = session.execute(select(AlertResponse.disposition, func.count()).join(
-        Alert, Alert.id == AlertResponse.alert_id).where(
-        Alert.created_at >= since, Alert.created_at < until)
-        .group_by(AlertResponse.disposition)).all()
-    entries = session.execute(select(HotList.source, HotListEntry.origin, func.count()).join(
-        HotList, HotList.id == HotListEntry.list_id).where(
-        HotListEntry.entered_at >= since, HotListEntry.entered_at < until)
-        .group_by(HotList.source, HotListEntry.origin)).all()
-    in_year = (Alert.created_at >= since, Alert.created_at < until)
-    alerts_by = {name: _counted(session.execute(select(column, func.count()).where(*in_year)
-                                                .group_by(column)).all())
-                 for name, column in (("by_match", Alert.match), ("by_status", Alert.status))}
-    verified = session.scalar(select(func.count()).select_from(Alert).where(
-        *in_year, Alert.verified_at.is_not(None))) or 0
-    audits = session.execute(select(Audit.kind, func.count()).where(
-        Audit.created_at >= since, Audit.created_at < until).group_by(Audit.kind)).all()
-    found = session.execute(select(AuditFinding.check, func.count()).join(
-        Audit, Audit.id == AuditFinding.audit_id).where(
-        Audit.created_at >= since, Audit.created_at < until)
-        .group_by(AuditFinding.check)).all()
-    trainings = session.execute(select(TrainingRecord.kind, func.count()).where(
-        TrainingRecord.completed_at >= since, TrainingRecord.completed_at < until)
-        .group_by(TrainingRecord.kind)).all()
+    f = tally.figures(session, year)
 
-    def count(model: Any, column: Any) -> int:
-        return session.scalar(select(func.count()).select_from(model).where(
-            column >= since, column < until)) or 0
+    def total(metric: str) -> int:
+        return sum(f.get(metric, {}).values())
 
-    by_source: dict[str, dict[str, int]] = {}
-    for source, origin, n in entries:
-        by_source.setdefault(str(source), {})[str(origin)] = int(n)
-    decisions: dict[str, dict[str, int]] = {}
-    for agency, decision, n in sorted(by_agency, key=lambda r: (str(r[0]), str(r[1]))):
-        decisions.setdefault(str(agency), {})[str(decision)] = int(n)
+    searches = f.get(tally.SEARCHES, {})
     return {
         "year": year,
         "cameras": session.scalar(select(func.count()).select_from(Camera)) or 0,
-        "reads_stored": count(Read, Read.captured_at),
+        "reads": total(tally.READS),
+        "reads_stored": session.scalar(select(func.count()).select_from(Read).where(
+            Read.captured_at >= since, Read.captured_at < until)) or 0,
         "searches": {"total": sum(searches.values()),
-                     "by_purpose_category": dict(sorted(searches.items()))},
-        "sharing": {"shares": sum(int(n) for _, n in shares),
-                    "shares_by_agency": _counted(shares),
-                    "requests_by_decision": _counted(requests),
-                    "requests_by_agency_and_decision": decisions},
-        "hotlist_entries": {"total": sum(int(n) for *_, n in entries),
-                            "by_source": dict(sorted(by_source.items()))},
-        "alerts": {"total": count(Alert, Alert.created_at), "verified": verified,
-                   **alerts_by, "dispositions": _counted(dispositions)},
-        "audits": {"performed": _counted(audits), "findings_by_check": _counted(found)},
-        "trainings": _counted(trainings),
-        "breaches": count(Incident, Incident.discovered_at),
+                     "by_purpose_category": searches},
+        "sharing": {"shares": total(tally.SHARES),
+                    "shares_by_agency": f.get(tally.SHARES, {}),
+                    "requests_by_decision": f.get(tally.REQUESTS, {}),
+                    "requests_by_agency_and_decision": _split(
+                        f.get(tally.REQUESTS_BY_AGENCY, {}))},
+        "hotlist_entries": {"total": total(tally.ENTRIES),
+                            "by_source": _split(f.get(tally.ENTRIES, {}))},
+        "alerts": {"total": total(tally.ALERTS_BY_MATCH), "verified": total(
+            tally.ALERTS_VERIFIED), "by_match": f.get(tally.ALERTS_BY_MATCH, {}),
+                   "by_status": f.get(tally.ALERTS_BY_STATUS, {}),
+                   "dispositions": f.get(tally.DISPOSITIONS, {})},
+        "audits": {"performed": f.get(tally.AUDITS, {}),
+                   "findings_by_check": f.get(tally.FINDINGS, {})},
+        "trainings": f.get(tally.TRAININGS, {}),
+        "breaches": total(tally.BREACHES),
     }
 
 
@@ -136,8 +108,9 @@ def markdown(data: dict[str, Any], *, agency: str) -> str:
                for origin, n in origins.items()}
     alerts = data["alerts"]
     lines = [f"# ALPR annual report {data['year']} — {agency}", "",
-             f"- Cameras: {data['cameras']}", f"- Reads still stored from the year:"
-             f" {data['reads_stored']}", f"- Searches: {data['searches']['total']}",
+             f"- Cameras: {data['cameras']}", f"- Reads collected: {data.get('reads', 0)}",
+             f"- Reads still stored from the year: {data['reads_stored']}",
+             f"- Searches: {data['searches']['total']}",
              f"- Shares: {data['sharing']['shares']}",
              f"- Hot-list entries: {data['hotlist_entries']['total']}",
              f"- Alerts: {alerts['total']} ({alerts['verified']} verified)",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.policy import Policy
+from alpr.policy.floor import AUDIT_RESULTS_RECOMMENDED
 from alpr.reports import checks
 from alpr.reports.models import Audit, AuditFinding, AuditKind, AuditSample, AuditStatus
 from alpr.reports.sampling import draw, new_seed, sample_size
@@ -182,16 +183,18 @@ def publish(session: Session, *, audit_id: int, actor: str, now: datetime) -> Au
 
 
 def purge_expired(session: Session, *, policy: Policy, now: datetime) -> int:
-    """Remove unpublished audit results older than `retention.audit_results_keep`."""
+    """Remove unpublished audit results older than `retention.audit_results_keep`, and never
+    any younger than the three years REQ L2 (000/003 429.8) requires, whatever the policy."""
     keep = policy.retention.audit_results_keep
     if keep is None:
         return 0
+    cutoff = min(keep.before(now), AUDIT_RESULTS_RECOMMENDED.before(now))
     expired = list(session.scalars(select(Audit.id).where(
-        Audit.created_at < keep.before(now), Audit.published.is_(False))))
+        Audit.created_at < cutoff, Audit.published.is_(False))))
     if expired:
         session.execute(delete(AuditSample).where(AuditSample.audit_id.in_(expired)))
         session.execute(delete(AuditFinding).where(AuditFinding.audit_id.in_(expired)))
         session.execute(delete(Audit).where(Audit.id.in_(expired)))
         record(session, event=AuditEvent.AUDITS_RETENTION, actor="system:audits", now=now,
-               details={"removed": expired, "older_than": keep.before(now).isoformat()})
+               details={"removed": expired, "older_than": cutoff.isoformat()})
     return len(expired)

@@ -103,3 +103,16 @@ class PublishedChainHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(UtcDateTime)
     figures: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
+
+
+class YearlyCount(Base):
+    """Durable yearly figures (REQ P1, H6): one counter per (year, metric, key), added to in
+    the transaction of the event it counts, and never touched by retention or expiry, so a
+    year's report gives the same numbers after its reads, entries and alerts are gone."""
+
+    __tablename__ = "yearly_counts"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -18,6 +18,7 @@ from alpr.policy import load_checked_policy
 from alpr.reads.plates import normalize_plate
 from alpr.retention import holds
 from alpr.retention.models import HoldReason
+from alpr.search import service as search_service
 from alpr.users.permissions import Permission
 
 app = typer.Typer(help="Retention: purge and logical deletion.", no_args_is_help=True)
@@ -46,23 +47,32 @@ def request(
     plate: Annotated[str | None, typer.Option(help="Or: every read of this plate ...")] = None,
     since: Annotated[datetime | None, typer.Option(help="... from this time")] = None,
     until: Annotated[datetime | None, typer.Option(help="... to this time")] = None,
+    deleted_approval: Annotated[int | None, typer.Option(
+        help="Command approval opening the plate's logically deleted reads")] = None,
 ) -> None:
     """Ask for a hold on reads by id, or by plate and time window (a supervisor approves)."""
     actor = acting_as(Permission.READS_SEARCH)
+    now = utcnow()
     try:
         with unit_of_work() as session:
+            access = search_service.access_for(
+                session, search_service.Caller(actor, None, deleted_approval is not None),
+                deleted_approval, now)
             ids = list(read or [])
             if plate:
                 if since is None or until is None:
                     raise holds.HoldError("a hold by plate needs --since and --until")
                 ids += holds.reads_of_plate(session, plate=normalize_plate(plate),
-                                            since=since.astimezone(), until=until.astimezone())
+                                            since=since.astimezone(), until=until.astimezone(),
+                                            access=access)
             hold = holds.request_hold(session, read_ids=ids, case_number=case_number,
                                       reason=reason, details=details,
-                                      investigator_contact=contact, actor=actor, now=utcnow())
-    except holds.HoldError as error:
+                                      investigator_contact=contact, actor=actor, now=now,
+                                      access=access)
+            held = holds.read_count(session, hold.id)
+    except (holds.HoldError, search_service.SearchError) as error:
         raise fail(str(error)) from error
-    console.print(f"hold [bold]{hold.id}[/] requested ({hold.status})")
+    console.print(f"hold [bold]{hold.id}[/] requested ({hold.status}, {held} reads)")
 
 
 def _act(verb: str, hold_id: int, reason: str | None = None) -> None:

@@ -28,6 +28,7 @@ from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.models import Read
 from alpr.retention.models import Download
+from alpr.search.deleted_access import LIVE_ONLY, DeletedAccess
 from alpr.search.purpose import Purpose
 from alpr.search.schemas import ReadOut
 
@@ -45,11 +46,12 @@ def evidence_key(data_dir: Path) -> bytes:
 def export_package(
     session: Session, *, read_ids: Sequence[uuid.UUID], purpose: Purpose, actor: str,
     organization: str | None, images: ImageStore, key: bytes, policy: Policy, now: datetime,
+    access: DeletedAccess = LIVE_ONLY,
 ) -> tuple[bytes, Download]:
-    reads = list(session.scalars(select(Read).where(Read.id.in_(read_ids),
-                                                    Read.logically_deleted_at.is_(None))))
+    """Package the reads the caller may see (`access`, search.deleted_access)."""
+    reads = list(session.scalars(select(Read).where(Read.id.in_(read_ids), access.condition())))
     if not reads:
-        raise EvidenceError("none of these reads exist (or they are logically deleted)")
+        raise EvidenceError("none of these reads exist")
     files = _contents(session, reads, images=images, purpose=purpose, actor=actor,
                       organization=organization, now=now)
     manifest = {
@@ -105,7 +107,8 @@ def _contents(session: Session, reads: Sequence[Read], *, images: ImageStore, pu
     for read in reads:
         out = ReadOut.model_validate(read).model_copy(update={
             "has_plate_image": read.plate_image is not None,
-            "has_vehicle_image": read.vehicle_image is not None})
+            "has_vehicle_image": read.vehicle_image is not None,
+            "logically_deleted": read.logically_deleted_at is not None})
         named: dict[str, str | None] = {}
         for kind, digest in (("plate", read.plate_image), ("vehicle", read.vehicle_image)):
             named[f"{kind}_image_file"] = None

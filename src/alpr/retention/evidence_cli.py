@@ -16,6 +16,7 @@ from alpr.db.session import unit_of_work
 from alpr.policy import load_checked_policy
 from alpr.reads.images import image_store
 from alpr.retention import evidence
+from alpr.search import service as search_service
 from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
 from alpr.search.views import record_refusal
 from alpr.users.permissions import Permission
@@ -31,6 +32,8 @@ def export(
     case_number: Annotated[str, typer.Option("--case")],
     on_behalf_of: Annotated[str, typer.Option()],
     attest: Annotated[bool, typer.Option("--attest")] = False,
+    deleted_approval: Annotated[int | None, typer.Option(
+        help="Command approval opening the plate's logically deleted reads")] = None,
 ) -> None:
     """Package reads and images with a signed manifest (an audited access)."""
     actor = acting_as(Permission.READS_SEARCH)
@@ -40,12 +43,16 @@ def export(
         checked = validate_purpose(PurposeIn(
             category=purpose, case_number=case_number, on_behalf_of=on_behalf_of,
             attests_standard=attest, attests_prohibited_uses=attest), policy=policy)
+        now = utcnow()
         with unit_of_work() as session:
+            access = search_service.access_for(
+                session, search_service.Caller(actor, None, deleted_approval is not None),
+                deleted_approval, now)
             data, download = evidence.export_package(
                 session, read_ids=read, purpose=checked, actor=actor, organization=None,
                 images=image_store(settings), key=evidence.evidence_key(
-                    settings.data_dir), policy=policy, now=utcnow())
-    except (PurposeRefused, evidence.EvidenceError) as error:
+                    settings.data_dir), policy=policy, now=now, access=access)
+    except (PurposeRefused, evidence.EvidenceError, search_service.SearchError) as error:
         if isinstance(error, PurposeRefused):  # audited like a refused search
             record_refusal(actor=actor, organization=None, path="cli:evidence:export",
                            error=error, attempted={

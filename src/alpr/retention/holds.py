@@ -15,6 +15,7 @@ from alpr.audit.service import record
 from alpr.policy import Policy
 from alpr.reads.models import Read
 from alpr.retention.models import Hold, HoldRead, HoldReason, HoldStatus
+from alpr.search.deleted_access import LIVE_ONLY, DeletedAccess
 
 
 class HoldError(ValueError):
@@ -31,12 +32,16 @@ class HoldAction(Protocol):
 def request_hold(
     session: Session, *, read_ids: Sequence[uuid.UUID], case_number: str, reason: HoldReason,
     details: str, investigator_contact: str, actor: str, now: datetime,
+    access: DeletedAccess = LIVE_ONLY,
 ) -> Hold:
+    """A hold on the reads the caller may see (`access`: logically deleted reads only with a
+    command approval for their plate, search.deleted_access); others are not held."""
     for label, value in (("case number", case_number), ("reason details", details),
                          ("investigator contact", investigator_contact)):
         if not value.strip():
             raise HoldError(f"a hold needs the {label}")
-    reads = session.execute(select(Read.id, Read.captured_at).where(Read.id.in_(read_ids))).all()
+    reads = session.execute(select(Read.id, Read.captured_at).where(
+        Read.id.in_(read_ids), access.condition())).all()
     if not reads:
         raise HoldError("none of these reads exist")
     hold = Hold(case_number=case_number.strip(), reason=reason.value, details=details.strip(),
@@ -52,11 +57,13 @@ def request_hold(
     return hold
 
 
-def reads_of_plate(session: Session, *, plate: str, since: datetime, until: datetime
-                   ) -> list[uuid.UUID]:
-    """The reads of one plate in a time window, for a hold by plate and time (REQ R3)."""
+def reads_of_plate(session: Session, *, plate: str, since: datetime, until: datetime,
+                   access: DeletedAccess = LIVE_ONLY) -> list[uuid.UUID]:
+    """The reads of one plate in a time window that the caller may see, for a hold by
+    plate and time (REQ R3): never a logically deleted read without an approval."""
     return list(session.scalars(select(Read.id).where(
-        Read.plate_normalized == plate, Read.captured_at >= since, Read.captured_at < until)))
+        Read.plate_normalized == plate, Read.captured_at >= since, Read.captured_at < until,
+        access.condition())))
 
 
 def all_holds(session: Session) -> list[tuple[Hold, int]]:

@@ -26,6 +26,8 @@ class HoldIn(BaseModel):
     plate: str | None = Field(default=None, max_length=16)
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
+    deleted_approval_id: int | None = Field(
+        default=None, description="Command approval opening the plate's deleted reads (Q7)")
 
 
 class ReleaseIn(BaseModel):
@@ -74,3 +76,5 @@ class ExportIn(BaseModel):
     model_config = _IN
     read_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
     purpose: PurposeIn
+    deleted_approval_id: int | None = Field(
+        default=None, description="Command approval opening the plate's deleted reads (Q7)")

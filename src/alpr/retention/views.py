@@ -21,8 +21,9 @@ from alpr.reads.plates import normalize_plate
 from alpr.retention import evidence, holds
 from alpr.retention.models import Download, Hold
 from alpr.retention.schemas import DownloadOut, ExportIn, HoldIn, HoldOut, ReleaseIn
+from alpr.search import service as search_service
 from alpr.search.purpose import PurposeRefused, validate_purpose
-from alpr.search.views import refuse
+from alpr.search.views import caller, refuse
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
@@ -64,22 +65,26 @@ def get_holds(_: Manager, policy: PolicyDep) -> list[HoldOut]:
 @router.post("/holds", status_code=status.HTTP_201_CREATED)
 def request_hold(body: HoldIn, principal: Searcher, policy: PolicyDep) -> HoldOut:
     """Ask for a hold on reads by id, or by plate and time window; a supervisor approves."""
+    now = utcnow()
     try:
         with unit_of_work() as session:
+            access = search_service.access_for(session, caller(principal),
+                                               body.deleted_approval_id, now)
             ids = list(body.read_ids)
             if body.plate:
                 if body.since is None or body.until is None:
                     raise holds.HoldError("a hold by plate needs since and until")
                 ids += holds.reads_of_plate(session, plate=normalize_plate(body.plate),
-                                            since=body.since, until=body.until)
+                                            since=body.since, until=body.until, access=access)
             elif body.since or body.until:
                 raise holds.HoldError("a time window needs the plate")
             hold = holds.request_hold(
                 session, read_ids=ids, case_number=body.case_number, reason=body.reason,
                 details=body.details, investigator_contact=body.investigator_contact,
-                actor=principal.actor, now=utcnow())
-            return hold_out(hold, len(set(ids)), policy)
-    except holds.HoldError as error:
+                actor=principal.actor, now=now, access=access)
+            # The reads actually held: never a count of reads the caller may not see.
+            return hold_out(hold, holds.read_count(session, hold.id), policy)
+    except (holds.HoldError, search_service.SearchError) as error:
         raise unprocessable(error) from error
 
 
@@ -147,15 +152,19 @@ def export(body: ExportIn, request: Request, principal: Searcher, policy: Policy
     settings = request.app.state.settings
     try:
         with unit_of_work() as session:
+            now = utcnow()
+            access = search_service.access_for(session, caller(principal),
+                                               body.deleted_approval_id, now)
             data, download = evidence.export_package(
                 session, read_ids=body.read_ids, purpose=purpose, actor=principal.actor,
                 organization=principal.organization, images=request.app.state.images,
-                key=evidence.evidence_key(settings.data_dir), policy=policy, now=utcnow())
+                key=evidence.evidence_key(settings.data_dir), policy=policy, now=now,
+                access=access)
             headers = {"Content-Disposition":
                        f'attachment; filename="evidence-{download.id}.zip"',
                        "X-Download-Id": str(download.id), "X-SHA256": download.sha256}
             if download.destroy_by is not None:
                 headers["X-Destroy-By"] = download.destroy_by.isoformat()
-    except evidence.EvidenceError as error:
+    except (evidence.EvidenceError, search_service.SearchError) as error:
         raise unprocessable(error) from error
     return Response(data, media_type="application/zip", headers=headers)

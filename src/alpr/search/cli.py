@@ -15,7 +15,7 @@ from alpr.console import acting_as, console, fail, plain_errors
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.policy import load_checked_policy
-from alpr.search import service
+from alpr.search import deleted_access, service
 from alpr.search.purpose import PurposeIn, PurposeRefused, validate_purpose
 from alpr.search.schemas import Near, SearchQuery
 from alpr.search.views import geojson, record_refusal
@@ -42,6 +42,8 @@ def search_command(
     color: Annotated[str | None, typer.Option()] = None,
     make: Annotated[str | None, typer.Option()] = None,
     as_geojson: Annotated[bool, typer.Option("--geojson")] = False,
+    deleted_approval: Annotated[int | None, typer.Option(
+        help="Command approval opening this plate's logically deleted reads")] = None,
 ) -> None:
     """Search stored reads for a stated purpose (refused when vague; always audited)."""
     actor = acting_as(Permission.READS_SEARCH)
@@ -64,9 +66,11 @@ def search_command(
                           attests_standard=attest, attests_prohibited_uses=attest)
         checked = validate_purpose(given, policy=policy)
         with unit_of_work() as session:
+            # The approval's own rule checks the System Administrator role on the account.
             found = service.search(session, query=query, purpose=checked,
-                                   caller=service.Caller(actor, None), policy=policy,
-                                   now=utcnow())
+                                   caller=service.Caller(actor, None, deleted_approval is not None),
+                                   policy=policy, now=utcnow(),
+                                   deleted_approval_id=deleted_approval)
     except (PurposeRefused, service.SearchError) as error:
         record_refusal(actor=actor, organization=None, path="cli:search", error=error,
                        attempted=attempted)
@@ -83,6 +87,55 @@ def search_command(
                       read.camera_id, _coordinate(read.lat), _coordinate(read.lon),
                       " ".join(filter(None, (read.vehicle_color, read.vehicle_make))))
     console.print(table)
+
+
+deleted_access_app = typer.Typer(
+    help="Command approvals to see logically deleted reads (REQ Q7).", no_args_is_help=True)
+
+
+@deleted_access_app.command("request")
+def request_access(
+    plate: Annotated[str, typer.Option(help="The one plate whose deleted reads to open")],
+    case_number: Annotated[str, typer.Option("--case")],
+    offense: Annotated[str | None, typer.Option(help="An offense from the policy's list")] = None,
+    court_order: Annotated[str | None, typer.Option(help="Or a court order reference")] = None,
+) -> None:
+    """System Administrator: ask a commander to open one plate's deleted reads."""
+    actor = acting_as(Permission.READS_VIEW_LOGICALLY_DELETED)
+    policy = load_checked_policy(get_settings().policy)
+    try:
+        with unit_of_work() as session:
+            row = deleted_access.request_approval(
+                session, actor=actor, organization=None, may_see_deleted=True, plate=plate,
+                case_number=case_number, offense=offense, court_order=court_order,
+                policy=policy, now=utcnow())
+    except deleted_access.DeletedAccessRefused as error:
+        record_refusal(actor=actor, organization=None, path="cli:deleted-access:request",
+                       error=error, attempted={"plate": plate, "case_number": case_number,
+                                               "offense": offense, "court_order": court_order})
+        raise fail(f"refused: {error}") from error
+    console.print(f"approval request [bold]{row.id}[/] for {row.plate}: waiting for a commander")
+
+
+@deleted_access_app.command("decide")
+def decide_access(
+    approval_id: int,
+    refuse: Annotated[bool, typer.Option("--refuse", help="Refuse instead of approving")] = False,
+) -> None:
+    """Commander: approve (or --refuse) another person's request."""
+    actor = acting_as(Permission.READS_APPROVE_DELETED_ACCESS)
+    policy = load_checked_policy(get_settings().policy)
+    try:
+        with unit_of_work() as session:
+            row = deleted_access.decide_approval(
+                session, approval_id=approval_id, approve=not refuse, actor=actor,
+                organization=None, policy=policy, now=utcnow())
+    except deleted_access.DeletedAccessRefused as error:
+        record_refusal(actor=actor, organization=None, path="cli:deleted-access:decide",
+                       error=error, attempted={"approval_id": approval_id, "refuse": refuse})
+        raise fail(f"refused: {error}") from error
+    console.print(f"approval {row.id} for {row.plate}: [bold]{row.status}[/]"
+                  f" until {row.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
 def _coordinate(value: float | None) -> str:

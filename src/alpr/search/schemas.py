@@ -90,9 +90,34 @@ class SearchOut(BaseModel):
 
 
 class ApprovalIn(BaseModel):
+    """A System Administrator's request to see one plate's logically deleted reads (Q7).
+
+    Who asks is the caller; who approves is the commander who decides it later (never a
+    name typed here)."""
+
     model_config = ConfigDict(extra="forbid")
-    requested_by: str = Field(min_length=3, description="Requesting commander")
-    approved_by: str = Field(min_length=3, description="Approving commander")
-    case_number: str = Field(min_length=2)
-    offense: str | None = None
-    court_order: str | None = None
+    plate: str = Field(min_length=1, max_length=16, description="The one plate to open")
+    case_number: str = Field(min_length=1, max_length=40)
+    offense: str | None = Field(default=None, description="One of the policy's offenses")
+    court_order: str | None = Field(default=None, max_length=200,
+                                    description="Or the court order's reference")
+
+
+class ApprovalDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool
+
+
+class ApprovalOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    plate: str | None
+    status: str
+    requested_by: str
+    approved_by: str | None
+    offense: str | None
+    court_order: str | None
+    case_number: str
+    recorded_at: datetime
+    approved_at: datetime | None
+    expires_at: datetime

@@ -11,7 +11,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import product
 from typing import Any
 
@@ -24,14 +24,12 @@ from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.models import Read
 from alpr.reads.plates import confusion_key, exact_key
-from alpr.search import sensitive
+from alpr.search import deleted_access, sensitive
 from alpr.search.geo import EARTH_M, distance_m, in_polygon
-from alpr.search.models import DeletedReadApproval
 from alpr.search.purpose import Purpose
-from alpr.search.schemas import ApprovalIn, ReadOut, SearchQuery
+from alpr.search.schemas import ReadOut, SearchQuery
 
 MAX_GEO_CANDIDATES = 50_000
-APPROVAL_LIFETIME = timedelta(days=30)
 _WILDCARDS = re.compile(r"^[A-Z0-9*?]{1,10}$")
 
 
@@ -67,10 +65,22 @@ class SearchResult:
     total: int = 0
 
 
+def access_for(session: Session, caller: Caller, approval_id: int | None, now: datetime,
+               plate: str | None = None) -> deleted_access.DeletedAccess:
+    """The caller's view of logically deleted reads (the one rule, search.deleted_access)."""
+    try:
+        return deleted_access.resolve(session, approval_id=approval_id, actor=caller.actor,
+                                      may_see_deleted=caller.may_see_deleted, now=now,
+                                      plate=plate)
+    except deleted_access.DeletedAccessRefused as error:
+        raise SearchError(str(error)) from error
+
+
 def search(session: Session, *, query: SearchQuery, purpose: Purpose, caller: Caller,
            policy: Policy, now: datetime, deleted_approval_id: int | None = None) -> SearchResult:
-    approval = _approval(session, deleted_approval_id, caller, now)
-    statement = _filtered(query, include_deleted=approval is not None)
+    access = access_for(session, caller, deleted_approval_id, now,
+                        plate=query.plate or ("" if deleted_approval_id else None))
+    statement = _filtered(query).where(access.condition())
     offset = (query.page - 1) * query.page_size
     if query.near or query.polygon:
         candidates = session.scalars(statement.limit(MAX_GEO_CANDIDATES + 1)).all()
@@ -96,7 +106,7 @@ def search(session: Session, *, query: SearchQuery, purpose: Purpose, caller: Ca
                        "total": total,
                        "court_order": purpose.court_order,
                        "sensitive_locations": [t.as_details() for t in touched],
-                       "deleted_approval_id": approval.id if approval else None})
+                       "deleted_approval_id": access.approval_id})
     return SearchResult(reads, has_more, entry.id, total)
 
 
@@ -107,10 +117,8 @@ SORTS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _filtered(query: SearchQuery, *, include_deleted: bool) -> Select[Read]:
+def _filtered(query: SearchQuery) -> Select[Read]:
     statement = select(Read)
-    if not include_deleted:
-        statement = statement.where(Read.logically_deleted_at.is_(None))
     if query.plate:
         statement = statement.where(_plate_condition(query.plate, query.confusion))
     if query.since:
@@ -180,11 +188,13 @@ def _out(read: Read) -> ReadOut:
 
 
 def view_read(session: Session, *, read_id: uuid.UUID, purpose: Purpose, caller: Caller,
-              now: datetime, image: str | None = None, images: ImageStore | None = None
-              ) -> tuple[ReadOut, bytes | None]:
-    """One read (and optionally one of its images), audited as a read access."""
+              now: datetime, image: str | None = None, images: ImageStore | None = None,
+              deleted_approval_id: int | None = None) -> tuple[ReadOut, bytes | None]:
+    """One read (and optionally one of its images), audited as a read access. A logically
+    deleted read is "no read" unless the approval named opens its plate."""
+    access = access_for(session, caller, deleted_approval_id, now)
     read = session.scalar(select(Read).where(Read.id == read_id))
-    if read is None or (read.logically_deleted_at and not caller.may_see_deleted):
+    if read is None or not access.allows(read):
         raise SearchError(f"no read {read_id}")
     data = None
     if image is not None:
@@ -196,43 +206,6 @@ def view_read(session: Session, *, read_id: uuid.UUID, purpose: Purpose, caller:
            actor=caller.actor, organization=caller.organization, purpose=purpose.summary(),
            now=now, details={"read_id": str(read_id), "plate": read.plate_normalized,
                              "image": image, "on_behalf_of": purpose.on_behalf_of,
-                             "case_number": purpose.case_number})
+                             "case_number": purpose.case_number,
+                             "deleted_approval_id": access.approval_id})
     return _out(read), data
-
-
-def record_deleted_approval(session: Session, *, approval: ApprovalIn, caller: Caller,
-                            policy: Policy, now: datetime) -> DeletedReadApproval:
-    """A commander's approval to search logically deleted reads (REQ Q7)."""
-    if not caller.may_see_deleted:
-        raise SearchError("only a System Administrator may search logically deleted reads")
-    offenses = policy.search.logically_deleted_access_offenses
-    if not approval.court_order and approval.offense not in offenses:
-        raise SearchError("name an offense from the policy's list, or a court order: "
-                          + "; ".join(offenses))
-    if approval.requested_by.strip().lower() == approval.approved_by.strip().lower():
-        raise SearchError("the approving commander must not be the requesting one")
-    row = DeletedReadApproval(
-        requested_by=approval.requested_by, approved_by=approval.approved_by,
-        offense=approval.offense, court_order=approval.court_order,
-        case_number=approval.case_number, recorded_by=caller.actor, recorded_at=now,
-        expires_at=now + APPROVAL_LIFETIME)
-    session.add(row)
-    session.flush()
-    record(session, event=AuditEvent.SEARCH_DELETED_APPROVAL, actor=caller.actor, now=now,
-           organization=caller.organization, details={
-               "approval_id": row.id, "requested_by": row.requested_by,
-               "approved_by": row.approved_by, "offense": row.offense,
-               "court_order": row.court_order, "case_number": row.case_number})
-    return row
-
-
-def _approval(session: Session, approval_id: int | None, caller: Caller, now: datetime
-              ) -> DeletedReadApproval | None:
-    if approval_id is None:
-        return None
-    if not caller.may_see_deleted:
-        raise SearchError("only a System Administrator may search logically deleted reads")
-    approval = session.get(DeletedReadApproval, approval_id)
-    if approval is None or approval.expires_at <= now:
-        raise SearchError(f"no current approval {approval_id} to see logically deleted reads")
-    return approval

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,19 +18,29 @@ from alpr.cameras.models import Camera
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.reads.images import ImageStore
-from alpr.search import report, service
+from alpr.search import deleted_access, report, service
 from alpr.search.purpose import Purpose, PurposeIn, PurposeRefused, validate_purpose
-from alpr.search.schemas import ApprovalIn, ReadOut, SearchIn, SearchOut
+from alpr.search.schemas import (
+    ApprovalDecisionIn,
+    ApprovalIn,
+    ApprovalOut,
+    ReadOut,
+    SearchIn,
+    SearchOut,
+)
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 Searcher = Annotated[Principal, Depends(require(Permission.READS_SEARCH))]
 DeletedViewer = Annotated[Principal, Depends(require(Permission.READS_VIEW_LOGICALLY_DELETED))]
+Commander = Annotated[Principal, Depends(require(Permission.READS_APPROVE_DELETED_ACCESS))]
 
 
 class ViewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     purpose: PurposeIn
+    deleted_approval_id: int | None = Field(
+        default=None, description="Command approval opening this plate's deleted reads (Q7)")
 
 
 def caller(principal: Principal) -> service.Caller:
@@ -76,7 +86,8 @@ def search(
                                    deleted_approval_id=body.deleted_approval_id)
             if fmt in ("csv", "pdf"):
                 return case_file(session, fmt, found, purpose, principal, images,
-                                 page=body.query.page)
+                                 page=body.query.page,
+                                 deleted_approval_id=body.deleted_approval_id)
     except (PurposeRefused, service.SearchError) as error:
         raise refuse(request, principal, error, body.model_dump(mode="json")) from error
     if fmt == "geojson":
@@ -86,7 +97,8 @@ def search(
 
 
 def case_file(session: Session, fmt: str, found: service.SearchResult, purpose: Purpose,
-              principal: Principal, images: ImageStore, *, page: int) -> Response:
+              principal: Principal, images: ImageStore, *, page: int,
+              deleted_approval_id: int | None = None) -> Response:
     """The search's results as a CSV, or a PDF case report a prosecutor can read."""
     cameras = {row.id: row.name for row in session.execute(select(Camera.id, Camera.name))}
     name = f"alpr-search-{found.audit_id}"
@@ -97,7 +109,7 @@ def case_file(session: Session, fmt: str, found: service.SearchResult, purpose: 
     def image(read: ReadOut, kind: str) -> bytes | None:
         _, data = service.view_read(session, read_id=read.id, purpose=purpose,
                                     caller=caller(principal), now=utcnow(), image=kind,
-                                    images=images)
+                                    images=images, deleted_approval_id=deleted_approval_id)
         return data
 
     header = report.CaseHeader(
@@ -127,7 +139,8 @@ def view(read_id: uuid.UUID, body: ViewIn, request: Request, principal: Searcher
         purpose = validate_purpose(body.purpose, policy=policy)
         with unit_of_work() as session:
             read, _ = service.view_read(session, read_id=read_id, purpose=purpose,
-                                        caller=caller(principal), now=utcnow())
+                                        caller=caller(principal), now=utcnow(),
+                                        deleted_approval_id=body.deleted_approval_id)
     except (PurposeRefused, service.SearchError) as error:
         raise refuse(request, principal, error, body.model_dump(mode="json")) from error
     return read
@@ -144,7 +157,8 @@ def image(read_id: uuid.UUID, kind: str, body: ViewIn, request: Request, princip
         with unit_of_work() as session:
             _, data = service.view_read(session, read_id=read_id, purpose=purpose,
                                         caller=caller(principal), now=utcnow(), image=kind,
-                                        images=images)
+                                        images=images,
+                                        deleted_approval_id=body.deleted_approval_id)
     except (PurposeRefused, service.SearchError) as error:
         raise refuse(request, principal, error, body.model_dump(mode="json")) from error
     assert data is not None
@@ -161,14 +175,54 @@ def _media_type(data: bytes) -> str:
 
 
 @router.post("/searches/deleted-approvals", status_code=status.HTTP_201_CREATED)
-def deleted_approval(body: ApprovalIn, principal: DeletedViewer, policy: PolicyDep
-                     ) -> dict[str, Any]:
-    """Record a commander's approval to search logically deleted reads (REQ Q7)."""
+def request_deleted_access(body: ApprovalIn, request: Request, principal: DeletedViewer,
+                           policy: PolicyDep) -> ApprovalOut:
+    """A System Administrator asks to see one plate's logically deleted reads; a commander
+    decides (REQ Q7, R2)."""
     try:
         with unit_of_work() as session:
-            row = service.record_deleted_approval(session, approval=body,
-                                                  caller=caller(principal), policy=policy,
-                                                  now=utcnow())
-            return {"id": row.id, "expires_at": row.expires_at.isoformat()}
-    except service.SearchError as error:
-        raise unprocessable(error) from error
+            row = deleted_access.request_approval(
+                session, actor=principal.actor, organization=principal.organization,
+                may_see_deleted=caller(principal).may_see_deleted, plate=body.plate,
+                case_number=body.case_number, offense=body.offense,
+                court_order=body.court_order, policy=policy, now=utcnow())
+            return ApprovalOut.model_validate(row)
+    except deleted_access.DeletedAccessRefused as error:
+        raise refuse(request, principal, error, body.model_dump(mode="json")) from error
+
+
+@router.post("/searches/deleted-approvals/{approval_id}/decision")
+def decide_deleted_access(approval_id: int, body: ApprovalDecisionIn, request: Request,
+                          principal: Commander, policy: PolicyDep) -> ApprovalOut:
+    """A commander who is not the requester approves or refuses; approved, it lasts the
+    policy's `deleted_access_approval_lifetime` (default 24 h) for that plate only."""
+    try:
+        with unit_of_work() as session:
+            row = deleted_access.decide_approval(
+                session, approval_id=approval_id, approve=body.approve, actor=principal.actor,
+                organization=principal.organization, policy=policy, now=utcnow())
+            return ApprovalOut.model_validate(row)
+    except deleted_access.DeletedAccessRefused as error:
+        raise refuse(request, principal, error, body.model_dump(mode="json")) from error
+
+
+@router.get("/searches/deleted-approvals")
+def list_deleted_access(principal: Commander) -> list[ApprovalOut]:
+    """Every request and decision, newest first: the commanders' queue."""
+    return _approvals(principal, None)
+
+
+@router.get("/searches/deleted-approvals/mine")
+def my_deleted_access(principal: DeletedViewer) -> list[ApprovalOut]:
+    """The System Administrator's own requests and their decisions."""
+    return _approvals(principal, principal.actor)
+
+
+def _approvals(principal: Principal, requested_by: str | None) -> list[ApprovalOut]:
+    with unit_of_work() as session:
+        rows = [ApprovalOut.model_validate(r) for r in
+                deleted_access.approvals(session, requested_by=requested_by)]
+        record(session, event=AuditEvent.SEARCH_DELETED_APPROVAL, actor=principal.actor,
+               organization=principal.organization, details={"step": "list",
+                                                             "shown": len(rows)})
+        return rows

@@ -10,6 +10,8 @@ class Permission(StrEnum):
     READS_INGEST = "reads:ingest"
     READS_SEARCH = "reads:search"
     READS_VIEW_LOGICALLY_DELETED = "reads:view-logically-deleted"
+    # A commander approves a System Administrator's request to see deleted reads (Q7).
+    READS_APPROVE_DELETED_ACCESS = "reads:approve-deleted-access"
     READS_CORRECT = "reads:correct"
     ALERTS_RECEIVE = "alerts:receive"
     ALERTS_EXPORT = "alerts:export"
@@ -35,6 +37,7 @@ class Role(StrEnum):
     PATROL = "patrol"
     AUDITOR = "auditor"
     CAMERA = "camera"  # a device sending reads with its API key, never a person
+    COMMANDER = "commander"  # command staff: approves access to logically deleted reads
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -75,6 +78,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # ... but they record the start-of-shift inspection of their unit (REQ C6, 001 .25).
     Role.PATROL: frozenset({Permission.ALERTS_RECEIVE, Permission.CAMERAS_INSPECT}),
     Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.ALERTS_EXPORT}),
+    # The commanding officer who approves a search of logically deleted reads (REQ Q7;
+    # 002: the CO documents that the criteria are met), never the one who searches.
+    Role.COMMANDER: frozenset({Permission.READS_APPROVE_DELETED_ACCESS}),
     # Patrol units are cameras too: they send reads and take hot-list snapshots (REQ C5).
     Role.CAMERA: frozenset(
         {Permission.READS_INGEST, Permission.HOTLIST_SNAPSHOT, Permission.CAMERAS_HEARTBEAT}
