@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from alpr.audit.retention import audit_key, purge_expired_audit
+from alpr.audit.keys import chain_key
+from alpr.audit.retention import purge_expired_audit
 from alpr.jobs.registry import Job, JobContext, register
 
 
 def retention(session: Session, context: JobContext) -> str:
     removed = purge_expired_audit(session, policy=context.policy,
-                                  key=audit_key(context.settings.data_dir), now=context.now)
+                                  key=chain_key(context.settings.data_dir), now=context.now)
     return f"{removed} audit entries past retention removed (checkpointed)"
 
 
