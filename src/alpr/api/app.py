@@ -14,6 +14,7 @@ from alpr import __version__
 from alpr.api.deps import route_guard
 from alpr.api.health import router as health_router
 from alpr.audit.views import router as audit_router
+from alpr.audit.views import transparency_router as audit_heads_router
 from alpr.cameras.views import router as cameras_router
 from alpr.config import Settings, get_settings
 from alpr.hotlists.alert_views import router as alerts_router
@@ -46,6 +47,7 @@ ROUTERS = (
     retention_router,
     audits_router,
     transparency_router,
+    audit_heads_router,
 )
 
 

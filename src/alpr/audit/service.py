@@ -80,6 +80,10 @@ def record(
             chain_version=CHAIN_VERSION,
         )
         entry.hash = entry_hash(entry, key=chain_key())
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite reuses the highest rowid once it is deleted; an id is never given twice.
+            entry.id = max(session.scalar(select(func.max(AuditLeaf.entry_id))) or 0,
+                           session.scalar(select(func.max(AuditEntry.id))) or 0) + 1
         session.add(entry)
         session.flush()
         last = session.scalar(select(func.max(AuditLeaf.idx)))
