@@ -25,6 +25,7 @@ class AuditContext:
     device: str | None = None
     actor: str | None = None
     organization: str | None = None
+    purpose: str | None = None  # a purpose the request or command stated
     query: dict[str, Any] = field(default_factory=dict)
     committed: int = 0  # entries of this request already committed
     refusals_committed: int = 0

@@ -25,6 +25,11 @@ class AuditEvent(StrEnum):
     READ_CORRECT = "read:correct"
     API_AUTH_DENIED = "api:auth:denied"
     AUDIT_VERIFY = "audit:verify"
+    AUDIT_HEAD_PUBLISH = "audit:head:publish"
+    # Written in one place for every route and command (audit.middleware, audit.refusals):
+    DATA_ACCESS = "data:access"  # a route that returned data without an entry of its own
+    REQUEST_REFUSED = "request:refused"  # an HTTP request answered 4xx
+    COMMAND_REFUSED = "command:refused"  # a CLI command that refused to act
     AUDIT_RETENTION = "audit:retention"
     HOTLIST_CREATE = "hotlist:create"
     HOTLIST_IMPORT = "hotlist:import"
@@ -99,3 +104,26 @@ class Outcome(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     DENIED = "denied"
+
+
+# Why the system acts when no user states a purpose (§1798.90.52 asks every access record
+# for one): the function an event belongs to. A search, a read view or an export carries
+# the purpose its user gave instead.
+_PURPOSES = (
+    (("audit", "audits", "report"), "audit and oversight (Civil Code 1798.90.53)"),
+    (("account", "device", "api"), "account administration and access security"),
+    (("camera",), "camera administration"),
+    (("hotlist", "alert", "webhook"), "hot-list administration and alerts"),
+    (("read",), "collection and correction of reads"),
+    (("retention", "hold", "evidence", "download"), "retention and evidence management"),
+    (("share", "agency", "agreement", "public-records", "incident"),
+     "sharing and disclosure management"),
+    (("search",), "investigative search"),
+    (("job",), "scheduled operation"),
+)
+
+
+def default_purpose(event: str) -> str:
+    domain = event.split(":", 1)[0]
+    return next((purpose for domains, purpose in _PURPOSES if domain in domains),
+                "system operation")

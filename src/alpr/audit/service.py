@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit import context as audit_context
 from alpr.audit import merkle
-from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.events import AuditEvent, Outcome, default_purpose
 from alpr.audit.keys import chain_key
 from alpr.audit.models import GENESIS_HASH, AuditEntry, AuditLeaf
 from alpr.db.base import utcnow
@@ -66,6 +66,8 @@ def record(
         source = source or context.source
         user_agent = user_agent or context.user_agent
         device = device or (context.device if context.actor == actor else None)
+        purpose = purpose or context.purpose
+    purpose = purpose or default_purpose(str(event))
     try:
         organization = organization or _organization_of(session, actor, context)
         _lock_chain(session)
