@@ -41,7 +41,13 @@ _current: ContextVar[AuditContext | None] = ContextVar("alpr_audit_context", def
 
 
 def current() -> AuditContext | None:
-    return _current.get()
+    """The bound context: an HTTP request's or a job's, else the running CLI command's."""
+    found = _current.get()
+    if found is not None:
+        return found
+    from alpr.audit.commands import command_context
+
+    return command_context()
 
 
 @contextmanager

@@ -67,6 +67,11 @@ def record(
         user_agent = user_agent or context.user_agent
         device = device or (context.device if context.actor == actor else None)
         purpose = purpose or context.purpose
+        if context.channel == "cli" and outcome != Outcome.SUCCESS and details is not None \
+                and "params" not in details:
+            # A refused command names what was asked (plate, purpose, ...), wherever the
+            # refusal is written.
+            details = {**details, "command": context.action, "params": context.query}
     purpose = purpose or default_purpose(str(event))
     try:
         organization = organization or _organization_of(session, actor, context)
