@@ -23,10 +23,9 @@ _SECRET_PARAMS = ("password", "code", "token", "secret", "key")
 
 
 def _click_context() -> Any:
-    try:  # Typer >= 0.20 ships its own copy of click
-        from typer._click.globals import get_current_context
-    except ImportError:  # pragma: no cover - older Typer on plain click
-        from click import get_current_context
+    # Typer >= 0.20 ships its own copy of click, which keeps the running command's context.
+    from typer._click.globals import get_current_context
+
     return get_current_context(silent=True)
 
 

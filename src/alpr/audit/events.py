@@ -19,6 +19,7 @@ class AuditEvent(StrEnum):
     CAMERA_ALERT_HELD = "camera:alert:held"  # a hit of a unit not inspected this shift
     CAMERA_ALERTS_RELEASED = "camera:alerts:released"
     CAMERA_NOTICE_FAILED = "camera:notice:failed"  # a ticket notification given up
+    READ_INGEST = "read:ingest"  # one per accepted batch: count, cameras, id range
     READ_INGEST_REJECTED = "read:ingest:rejected"
     READ_IMPORT = "read:import"
     READ_CAPTURE = "read:capture"

@@ -20,6 +20,7 @@ through at once, and their routes write their own entry before streaming.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from typing import Any
@@ -30,11 +31,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alpr.audit import context as audit_context
 from alpr.audit.events import AuditEvent, Outcome
+from alpr.audit.listing import summarize
 from alpr.audit.service import AuditUnavailableError, record
 
 RETRY_AFTER_S = "30"
-_ID_KEYS = ("id", "read_id", "alert_id", "entry_id", "username", "camera_id", "name")
-_MAX_LISTED = 100
 _UNAVAILABLE = json.dumps({"detail": "the audit log is unavailable: nothing was done or"
                            " returned; try again later"}).encode()
 
@@ -49,41 +49,6 @@ def route_rule(route: Any) -> str:
         return str(declared)
     guards = route_guards(route) if hasattr(route, "dependant") else set()
     return "public" if guards == {"public"} else "audited"
-
-
-def summarize(payload: Any) -> dict[str, Any]:
-    """What an answer returned, compactly: a count and the ids and plates it named."""
-    items = payload if isinstance(payload, list) else None
-    if isinstance(payload, dict) and items is None:
-        lists = [v for v in payload.values() if isinstance(v, list)]
-        items = lists[0] if lists else None
-        if items is None:
-            return {"count": 1, **_identify([payload])}
-    if items is None:
-        return {}
-    return {"count": len(items), **_identify(items)}
-
-
-def _identify(items: list[Any]) -> dict[str, Any]:
-    ids, plates = [], []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        ident = next((item[k] for k in _ID_KEYS if item.get(k) not in (None, "")), None)
-        if ident is not None:
-            ids.append(ident)
-        for key in ("plate", "plate_normalized"):
-            if isinstance(item.get(key), str):
-                plates.append(item[key])
-                break
-    found: dict[str, Any] = {}
-    if ids:
-        found["ids"] = ids[:_MAX_LISTED]
-    if plates:
-        found["plates"] = sorted(set(plates))[:_MAX_LISTED]
-    if len(ids) > _MAX_LISTED or len(set(plates)) > _MAX_LISTED:
-        found["truncated"] = True
-    return found
 
 
 class AuditMiddleware:
@@ -210,10 +175,8 @@ def _returned(held: list[Message]) -> dict[str, Any]:
     content_type = headers.get(b"content-type", b"").decode("latin-1")
     summary: dict[str, Any] = {"content_type": content_type.split(";")[0], "bytes": len(body)}
     if content_type.startswith("application/json"):
-        try:
+        with contextlib.suppress(ValueError):
             summary |= summarize(json.loads(body))
-        except ValueError:
-            pass
     return summary
 
 

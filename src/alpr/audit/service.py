@@ -192,7 +192,7 @@ def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def _content(entry: AuditEntry) -> dict[str, Any]:
-    content = {
+    content: dict[str, Any] = {
         "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "event": entry.event,
         "actor": entry.actor,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-from html import escape
 from datetime import datetime
+from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status

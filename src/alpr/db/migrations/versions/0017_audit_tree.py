@@ -77,11 +77,10 @@ def _leaves_for_existing_entries() -> None:
     from alpr.audit.service import leaf_bytes
 
     session = Session(bind=op.get_bind())
-    index = 0
-    for entry in session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)):
+    entries = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))
+    for index, entry in enumerate(entries):
         session.add(AuditLeaf(idx=index, entry_id=entry.id,
                               leaf_hash=merkle.leaf_hash(leaf_bytes(entry)).hex()))
-        index += 1
     session.flush()
 
 
@@ -89,8 +88,8 @@ def _postgresql_guards() -> None:
     # Roles are per cluster: create it once, tolerate a parallel migration creating it too.
     op.execute(
         "DO $$ BEGIN"
-        f" IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RETENTION_ROLE}') THEN"
-        f" CREATE ROLE {RETENTION_ROLE} NOLOGIN; END IF;"
+        " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'alpr_audit_retention') THEN"
+        " CREATE ROLE alpr_audit_retention NOLOGIN; END IF;"
         " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
     )
     op.execute(
