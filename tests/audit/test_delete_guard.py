@@ -26,14 +26,19 @@ def _entries(database: Database) -> None:
         record(session, event=AuditEvent.CAMERA_REGISTER, actor="u")
 
 
+def _delete_all_after(database: Database, *statements: str) -> None:
+    with database.unit_of_work() as session:
+        for statement in statements:
+            session.execute(text(statement))
+        session.execute(text("DELETE FROM audit_log"))
+
+
 @pytest.mark.postgres_only
 def test_the_old_session_setting_no_longer_opens_the_guard(database: Database) -> None:
     # REQ L1 — `SET alpr.audit_purge = 'on'` was enough for any role with DELETE
     _entries(database)
-    with database.unit_of_work() as session:
-        session.execute(text("SET LOCAL alpr.audit_purge = 'on'"))
-        with pytest.raises(DBAPIError, match="append-only"):
-            session.execute(text("DELETE FROM audit_log"))
+    with pytest.raises(DBAPIError, match="append-only"):
+        _delete_all_after(database, "SET LOCAL alpr.audit_purge = 'on'")
 
 
 @pytest.mark.postgres_only
@@ -43,12 +48,11 @@ def test_a_role_granted_delete_is_still_refused(database: Database) -> None:
     intruder = f"alpr_test_intruder_{os.getpid()}"
     with database.unit_of_work() as session:
         schema = session.scalar(text("SELECT current_schema()"))
-        session.execute(text(f"CREATE ROLE {intruder} NOLOGIN"))
-        session.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO {intruder}"))
-        session.execute(text(f"GRANT SELECT, DELETE ON audit_log TO {intruder}"))
-        session.execute(text(f"SET LOCAL ROLE {intruder}"))
-        with pytest.raises(DBAPIError, match="append-only"):
-            session.execute(text("DELETE FROM audit_log"))
+    with pytest.raises(DBAPIError, match="append-only"):
+        _delete_all_after(database, f"CREATE ROLE {intruder} NOLOGIN",
+                          f"GRANT USAGE ON SCHEMA {schema} TO {intruder}",
+                          f"GRANT SELECT, DELETE ON audit_log TO {intruder}",
+                          f"SET LOCAL ROLE {intruder}")
 
 
 @pytest.mark.postgres_only
