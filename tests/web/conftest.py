@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -106,6 +107,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     database = Database.from_url(url)
     upgrade(database.bind)
     port = free_port()
+    # The server and this test process both write audit entries: one chain, one key.
+    previous_key = os.environ.get("ALPR_AUDIT_KEY")
+    os.environ["ALPR_AUDIT_KEY"] = secrets.token_hex(32)
     env = {**os.environ, "ALPR_DATA_DIR": str(data_dir), "ALPR_DATABASE_URL": url}
     env.pop("ALPR_POLICY", None)
     server = subprocess.Popen(
@@ -120,6 +124,10 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         server.terminate()
         server.wait(10)
         database.bind.dispose()  # type: ignore[union-attr]
+        if previous_key is None:
+            os.environ.pop("ALPR_AUDIT_KEY", None)
+        else:
+            os.environ["ALPR_AUDIT_KEY"] = previous_key
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
