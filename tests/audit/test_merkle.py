@@ -80,3 +80,13 @@ def test_a_smaller_tree_cannot_be_consistent_with_a_larger_head() -> None:
     leaves = _leaves(8)
     with pytest.raises(merkle.ProofError, match="rolled back"):
         merkle.verify_consistency(8, 5, merkle.root(leaves), merkle.root(leaves[:5]), [])
+
+
+def test_packed_leaves_give_the_same_roots_and_proofs() -> None:
+    # REQ L1 — the packed form used for large logs is the same tree
+    leaves = _leaves(21)
+    packed = merkle.LeafArray(b"".join(leaves))
+    assert len(packed) == 21 and packed[-1] == leaves[-1] and list(packed[3:5]) == leaves[3:5]
+    assert merkle.root(packed) == merkle.root(leaves)
+    assert merkle.inclusion_proof(13, packed) == merkle.inclusion_proof(13, leaves)
+    assert merkle.consistency_proof(6, packed) == merkle.consistency_proof(6, leaves)

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -20,7 +21,6 @@ from alpr.audit import heads
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cli import app
-from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import Database
 
@@ -34,7 +34,7 @@ def _write(database: Database, count: int) -> list[int]:
                        details={"camera_id": f"cam-{n}"}).id for n in range(count)]
 
 
-def _publish(database: Database) -> dict[str, object]:
+def _publish(database: Database) -> dict[str, Any]:
     with database.unit_of_work() as session:
         return heads.head_document(heads.publish(session, now=utcnow()))
 
@@ -98,7 +98,8 @@ def test_deleting_entries_a_published_head_covers_is_detected(database: Database
     _publish(database)
     _drop_guards(database)
     _cut_tail(database, ids[2], heads_too=True)
-    get_settings().data_dir.joinpath("audit-tail.log").unlink()  # even without the witness
+    for part in heads.witness_files():  # even without the tail witness
+        part.unlink()
     code, output = _verify_cli()
     assert code == 1
     assert "entries were removed" in output
@@ -191,3 +192,20 @@ def test_consistency_proofs_between_published_heads(database: Database, tmp_path
                               "--public-key", str(key_file)],
                              capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_witness_is_rotated_once_a_head_covers_it(database: Database) -> None:
+    # REQ L1 — the witness holds only what no published head covers yet, and still catches
+    # a cut tail after rotation
+    _write(database, 5)
+    first = _publish(database)
+    ids = _write(database, 2)
+    second = _publish(database)
+    assert [int(p.stem.rpartition(".")[2]) for p in heads.witness_files()] == [
+        second["tree_size"]]
+    assert first["tree_size"] < second["tree_size"]
+    _write(database, 3)
+    _drop_guards(database)
+    _cut_tail(database, ids[-1])
+    code, output = _verify_cli()
+    assert code == 1 and "tail was removed" in output

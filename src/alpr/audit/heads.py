@@ -11,6 +11,7 @@ against the tail witness (`audit-tail.log`, one line per committed entry).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,18 +59,21 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def leaves(session: Session, limit: int | None = None) -> list[bytes]:
+def leaves(session: Session, limit: int | None = None) -> merkle.LeafArray:
+    """Every leaf hash in order (32 bytes each), checking none is missing."""
     query = select(AuditLeaf.idx, AuditLeaf.leaf_hash).order_by(AuditLeaf.idx)
     if limit is not None:
         query = query.where(AuditLeaf.idx < limit)
-    rows = session.execute(query).all()
-    for position, (index, _) in enumerate(rows):
+    packed = bytearray()
+    rows = session.execute(query.execution_options(yield_per=10_000))
+    for position, (index, leaf_hex) in enumerate(rows):
         if index != position:
             raise RollbackError(f"Merkle leaf {position} is missing: the log was cut")
-    return [bytes.fromhex(h) for _, h in rows]
+        packed += bytes.fromhex(leaf_hex)
+    return merkle.LeafArray(packed)
 
 
-def prefix_roots(all_leaves: list[bytes], sizes: set[int]) -> dict[int, bytes]:
+def prefix_roots(all_leaves: Iterable[bytes], sizes: set[int]) -> dict[int, bytes]:
     """The root of every requested prefix in one pass (a stack of perfect subtrees)."""
     found: dict[int, bytes] = {}
     if 0 in sizes:
@@ -123,6 +127,7 @@ def publish(session: Session, *, now: datetime, data_dir: Path | None = None) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(document, sort_keys=True) + "\n")
+        rotate_witness(size)
 
     orm_event.listen(session, "after_commit", append, once=True)
     return head
@@ -186,12 +191,39 @@ def verify_log(session: Session, *, data_dir: Path | None = None) -> list[str]:
     return problems
 
 
-def _witness_problems(current: list[bytes]) -> list[str]:
+def witness_files() -> list[Path]:
+    """The tail witness and its rotated parts (see `rotate_witness`)."""
     path = tail_witness_path()
-    if not path.exists():
-        return []
-    problems, highest = [], -1
+    return sorted(path.parent.glob(f"{path.stem}*{path.suffix}"))
+
+
+def rotate_witness(covered: int) -> None:
+    """After a head of size `covered` is published, the witness lines it covers are no
+    longer needed: the head (in the database, the heads file, outsiders' copies) pins
+    them. The current file is renamed (appenders open it anew for each line), and rotated
+    parts whose every line is covered are removed, so the witness holds about an hour."""
+    path = tail_witness_path()
+    for part in witness_files():
+        if part != path and _highest_witnessed(part) < covered:
+            part.unlink(missing_ok=True)
+    if path.exists():
+        path.rename(path.with_name(f"{path.stem}.{covered}{path.suffix}"))
+
+
+def _highest_witnessed(path: Path) -> int:
+    highest = -1
     for line in path.read_text(encoding="ascii", errors="replace").splitlines():
+        index_text = line.partition(" ")[0]
+        if index_text.isdigit():
+            highest = max(highest, int(index_text))
+    return highest
+
+
+def _witness_problems(current: Sequence[bytes]) -> list[str]:
+    problems, highest = [], -1
+    lines = [line for part in witness_files()
+             for line in part.read_text(encoding="ascii", errors="replace").splitlines()]
+    for line in lines:
         index_text, _, leaf_hex = line.partition(" ")
         if not index_text.isdigit():
             continue

@@ -12,7 +12,8 @@ nothing but a published tree head.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import overload
 
 
 class ProofError(ValueError):
@@ -35,19 +36,52 @@ def _split(n: int) -> int:
     return k
 
 
-def root(leaves: Sequence[bytes]) -> bytes:
-    """MTH(D[n]) over leaf hashes, iteratively (no recursion depth, one pass per level)."""
-    if not leaves:
+def root(leaves: Iterable[bytes]) -> bytes:
+    """MTH(D[n]) over leaf hashes, in one pass with O(log n) memory.
+
+    A stack of perfect subtrees (a Merkle mountain range): folding it from the right gives
+    exactly RFC 6962's left-balanced tree, whose left part is the largest power of two.
+    """
+    stack: list[tuple[int, bytes]] = []
+    for leaf in leaves:
+        height, node = 0, leaf
+        while stack and stack[-1][0] == height:
+            node = node_hash(stack.pop()[1], node)
+            height += 1
+        stack.append((height, node))
+    if not stack:
         return hashlib.sha256(b"").digest()
-    level = list(leaves)
-    # Pairing adjacent nodes level by level and carrying an odd last node up unchanged
-    # gives exactly RFC 6962's left-balanced tree.
-    while len(level) > 1:
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0]
+    value = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        value = node_hash(left, value)
+    return value
+
+
+class LeafArray(Sequence[bytes]):
+    """Leaf hashes packed 32 bytes each (a tenth of a list of bytes objects); slices are
+    views, so proofs over millions of leaves copy nothing."""
+
+    def __init__(self, data: bytes | bytearray | memoryview = b"") -> None:
+        self._data = memoryview(data)
+
+    def __len__(self) -> int:
+        return len(self._data) // 32
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> LeafArray: ...
+    def __getitem__(self, index: int | slice) -> bytes | LeafArray:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("leaf slices are contiguous")
+            return LeafArray(self._data[start * 32 : max(start, stop) * 32])
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return bytes(self._data[index * 32 : (index + 1) * 32])
 
 
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -25,6 +26,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from alpr import __version__
 from alpr.audit import context as audit_context
 from alpr.audit import merkle
 from alpr.audit.events import AuditEvent, Outcome, default_purpose
@@ -32,6 +34,7 @@ from alpr.audit.keys import chain_key
 from alpr.audit.models import GENESIS_HASH, AuditEntry, AuditLeaf
 from alpr.db.base import utcnow
 
+_HOST = socket.gethostname()
 # Any constant works: it names the one advisory lock that serializes appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x41_4C_50_52  # "ALPR"
 CHAIN_VERSION = 2
@@ -62,10 +65,15 @@ def record(
     request context and the actor's own agency, so no call site can leave them out.
     """
     context = audit_context.current()
-    if context is not None:
+    if context is None:  # a worker or a direct call: the process itself is the source
+        source = source or f"local@{_HOST}"
+        user_agent = user_agent or f"alpr/{__version__}"
+        device = device or _HOST
+    else:
         source = source or context.source
         user_agent = user_agent or context.user_agent
-        device = device or (context.device if context.actor == actor else None)
+        device = device or (context.device if context.actor == actor else None) or (
+            "unregistered" if context.channel == "http" else None)
         purpose = purpose or context.purpose
         if context.channel == "cli" and outcome != Outcome.SUCCESS and details is not None \
                 and "params" not in details:
