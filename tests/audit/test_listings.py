@@ -64,7 +64,7 @@ def test_an_accepted_batch_is_one_entry_with_count_camera_and_id_range(
     assert entry.actor == "camera:cam-1" and entry.organization == "Test PD"
     assert entry.details["accepted"] == 3 and entry.details["cameras"] == ["cam-1"]
     assert entry.details["id_range"] == [ids[0], ids[-1]]
-    # A resend stores nothing: no new batch entry (the request itself is still audited).
+    # A resend stores nothing: no new batch entry.
     assert client.post("/api/v1/reads", headers=camera, json={"reads": batch}).status_code == 200
     assert len(_events(database, "read:ingest")) == 1
 

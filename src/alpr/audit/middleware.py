@@ -4,7 +4,7 @@ For each HTTP request the middleware binds an `AuditContext` (source address, us
 device; the authentication dependency adds who is acting), so every entry written during
 the request carries them (CJIS AU-3). When the answer is ready it applies the rule:
 
-- a guarded route that answered 2xx/3xx and wrote no entry of its own gets one
+- a guarded GET route that answered 2xx/3xx and wrote no entry of its own gets one
   `data:access` entry: the route, its parameters and query, and what it returned
   (count, ids and plates, compactly);
 - a request answered 4xx gets one `request:refused` entry (outcome denied) with the reason,
@@ -35,6 +35,7 @@ from alpr.audit.listing import summarize
 from alpr.audit.service import AuditUnavailableError, record
 
 RETRY_AFTER_S = "30"
+_READS = frozenset({"GET", "HEAD"})
 _UNAVAILABLE = json.dumps({"detail": "the audit log is unavailable: nothing was done or"
                            " returned; try again later"}).encode()
 
@@ -115,7 +116,9 @@ class AuditMiddleware:
             _write(context, event=AuditEvent.REQUEST_REFUSED, actor=actor,
                    outcome=Outcome.DENIED, details={**where, "reason": _reason(held)})
             return
-        if rule == "public" or rule == "unknown" or context.committed:
+        if rule in ("public", "unknown") or context.committed or method not in _READS:
+            # Changes write their own entries in the service that makes them; a write
+            # route that changed nothing (a heartbeat, a resent batch) is not an access.
             return
         _write(context, event=AuditEvent.DATA_ACCESS, actor=actor, outcome=Outcome.SUCCESS,
                purpose=_purpose(scope, route),
