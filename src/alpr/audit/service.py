@@ -182,9 +182,12 @@ def own_agency() -> str:
 
 @cache
 def _agency_name(policy_path: str) -> str:
-    from alpr.policy import load_checked_policy
+    from alpr.policy import PolicyError, load_checked_policy
 
-    return load_checked_policy(Path(policy_path) if policy_path else None).agency.name
+    try:
+        return load_checked_policy(Path(policy_path) if policy_path else None).agency.name
+    except PolicyError:  # the entry is still written; the name says why it is generic
+        return "this agency (policy file not loadable)"
 
 
 def _lock_chain(session: Session) -> None:
