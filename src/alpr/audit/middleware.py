@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+from http import HTTPStatus
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -184,7 +185,10 @@ def _returned(held: list[Message]) -> dict[str, Any]:
 
 
 def _reason(held: list[Message]) -> str:
-    body, _ = _body(held)
+    body, headers = _body(held)
+    if not headers.get(b"content-type", b"").startswith(b"application/json"):
+        # A console error page: its status says why, the HTML is not worth keeping.
+        return HTTPStatus(int(held[0]["status"])).phrase
     try:
         detail = json.loads(body).get("detail")
     except (ValueError, AttributeError):

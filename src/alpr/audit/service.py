@@ -84,33 +84,45 @@ def record(
     try:
         organization = organization or _organization_of(session, actor, context)
         _lock_chain(session)
-        prev_hash = session.scalar(
-            select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-        ) or GENESIS_HASH
+        prev_hash, next_index, next_id = _tail(session)
         entry = AuditEntry(
-            at=now or utcnow(), event=str(event), actor=actor, organization=organization,
-            outcome=str(outcome), source=_clip(source, 200), purpose=purpose,
-            details=_json_safe(details or {}), prev_hash=prev_hash,
+            id=next_id, at=now or utcnow(), event=str(event), actor=actor,
+            organization=organization, outcome=str(outcome), source=_clip(source, 200),
+            purpose=purpose, details=_json_safe(details or {}), prev_hash=prev_hash,
             user_agent=_clip(user_agent, 300), device=_clip(device, 128),
             chain_version=CHAIN_VERSION,
         )
         entry.hash = entry_hash(entry, key=chain_key())
-        if session.get_bind().dialect.name == "sqlite":
-            # SQLite reuses the highest rowid once it is deleted; an id is never given twice.
-            entry.id = max(session.scalar(select(func.max(AuditLeaf.entry_id))) or 0,
-                           session.scalar(select(func.max(AuditEntry.id))) or 0) + 1
-        session.add(entry)
-        session.flush()
-        last = session.scalar(select(func.max(AuditLeaf.idx)))
-        leaf = AuditLeaf(idx=-1 if last is None else last, entry_id=entry.id,
+        leaf = AuditLeaf(idx=next_index, entry_id=next_id,
                          leaf_hash=merkle.leaf_hash(leaf_bytes(entry)).hex())
-        leaf.idx += 1
-        session.add(leaf)
+        session.add_all([entry, leaf])
         session.flush()
     except SQLAlchemyError as error:
         raise AuditUnavailableError(f"audit entry not written: {error}") from error
     _after_commit(session, leaf, outcome, context)
     return entry
+
+
+def _tail(session: Session) -> tuple[str, int, int]:
+    """In one round trip: the last entry's hash, the next leaf index and the next id.
+
+    The id is taken before the insert so the leaf (which covers it) goes in with the entry.
+    On PostgreSQL it comes from the table's sequence; SQLite would reuse the highest rowid
+    once it is deleted, so there the id is past every id ever given (leaves keep them).
+    """
+    last_hash = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        next_id: Any = text("nextval(pg_get_serial_sequence('audit_log', 'id'))")
+    else:
+        # SQLite's two-argument max() is NULL if either is: coalesce each.
+        next_id = func.max(
+            func.coalesce(select(func.max(AuditLeaf.entry_id)).scalar_subquery(), 0),
+            func.coalesce(select(func.max(AuditEntry.id)).scalar_subquery(), 0)) + 1
+    row = session.execute(select(
+        last_hash.scalar_subquery(),
+        select(func.coalesce(func.max(AuditLeaf.idx) + 1, 0)).scalar_subquery(),
+        next_id)).one()
+    return row[0] or GENESIS_HASH, int(row[1]), int(row[2])
 
 
 def _clip(value: str | None, limit: int) -> str | None:
@@ -193,7 +205,10 @@ def _agency_name(policy_path: str) -> str:
 def _lock_chain(session: Session) -> None:
     # SQLite transactions already start with BEGIN IMMEDIATE (one writer at a time).
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+        # Keyed by schema too: two installations (or test runs) in one database never
+        # wait on, or deadlock with, each other's chain.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), :key)"),
+                        {"key": _CHAIN_LOCK_KEY})
 
 
 def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
