@@ -43,8 +43,14 @@ def _drop_guards(database: Database) -> None:
     """What a database superuser can do: remove every trigger that protects the log."""
     with database.unit_of_work() as session:
         if database.dialect == "postgresql":
-            for table in ("audit_log", "audit_leaves", "audit_tree_heads"):
-                session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            triggers = session.execute(text(
+                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c"
+                " ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relnamespace ="
+                " current_schema()::regnamespace AND c.relname IN"
+                " ('audit_log', 'audit_leaves', 'audit_tree_heads')")).all()
+            assert len(triggers) >= 6
+            for name, table in triggers:
+                session.execute(text(f"DROP TRIGGER {name} ON {table}"))
         else:
             names = session.scalars(text(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN"
