@@ -163,3 +163,15 @@ def test_every_audited_route_fails_closed(walker: TestClient, database: Database
         elif before.content and before.content in answer.content:
             problems.append(f"{path}: data returned")
     assert not problems, "\n".join(problems)
+
+
+def test_a_change_whose_entry_cannot_be_written_does_not_happen(
+        walker: TestClient, database: Database) -> None:
+    # REQ L1 — the action and its entry are saved together or not at all: 503, nothing saved
+    from alpr.hotlists.models import HotList
+
+    _refuse_audit_inserts(database)
+    answer = walker.post("/api/v1/hotlists", json={"name": "ghost", "source": "SVS"})
+    assert answer.status_code == 503 and answer.headers["retry-after"]
+    with database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(HotList)) == 0
