@@ -175,3 +175,23 @@ def test_a_change_whose_entry_cannot_be_written_does_not_happen(
     assert answer.status_code == 503 and answer.headers["retry-after"]
     with database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(HotList)) == 0
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/static/console.css"])
+def test_framework_pages_are_served_and_not_audited(database: Database, path: str) -> None:
+    # REQ L1 — documentation and static files hold no agency data
+    last = _last_id(database)
+    with TestClient(create_app()) as client:
+        assert client.get(path).status_code == 200
+    assert _entries_after(database, last) == []
+
+
+def test_the_openapi_document_declares_every_routes_audit_rule(database: Database) -> None:
+    # REQ L1 — each operation says what it records, and documents the fail-closed 503
+    with TestClient(create_app()) as client:
+        document = client.get("/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("x-audit"), (method, path)
+            if not operation["x-audit"].startswith("Not audited"):
+                assert "503" in operation["responses"], (method, path)

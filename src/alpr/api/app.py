@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from alpr import __version__
 from alpr.api.deps import route_guard
 from alpr.api.health import router as health_router
-from alpr.audit.middleware import AuditMiddleware
+from alpr.audit.middleware import AuditMiddleware, declare_audit_rules
 from alpr.audit.views import router as audit_router
 from alpr.audit.views import transparency_router as audit_heads_router
 from alpr.cameras.views import router as cameras_router
@@ -70,6 +70,7 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
     # Outermost of our middleware: it sees every answer, also a 413 from an inner layer.
     app.add_middleware(AuditMiddleware)
     check_every_route_guarded(app)
+    declare_audit_rules(api_routes(app.routes))
     return app
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -48,9 +49,32 @@ def route_rule(route: Any) -> str:
 
     declared = (getattr(route, "openapi_extra", None) or {}).get("x-audit")
     if declared:
-        return str(declared)
-    guards = route_guards(route) if hasattr(route, "dependant") else set()
-    return "public" if guards == {"public"} else "audited"
+        return next((rule for rule, text in _AUDIT_RULES.items() if text == declared),
+                    str(declared))
+    if not hasattr(route, "dependant"):
+        return "public"  # the framework's own: /openapi.json, /docs, /static files
+    return "public" if route_guards(route) == {"public"} else "audited"
+
+
+_AUDIT_RULES = {
+    "public": "Not audited: open to everyone and returns no agency data.",
+    "audited": "Audited: the route's own entry, else one data:access entry (GET) with the"
+               " query and what was returned; a 4xx answer writes request:refused. If the"
+               " entry cannot be written the answer is 503 and nothing is returned.",
+}
+_UNAVAILABLE_DOC = {"description": "The audit log is unavailable: nothing was done or"
+                    " returned; try again after Retry-After seconds."}
+
+
+def declare_audit_rules(routes: Iterable[Any]) -> None:
+    """Write each route's audit rule into its OpenAPI operation (`x-audit`), and the 503
+    every audited route may answer."""
+    for route in routes:
+        rule = route_rule(route)
+        route.openapi_extra = {**(route.openapi_extra or {}),
+                               "x-audit": _AUDIT_RULES.get(rule, rule)}
+        if rule != "public":
+            route.responses = {**(route.responses or {}), 503: _UNAVAILABLE_DOC}
 
 
 class AuditMiddleware:
