@@ -72,7 +72,7 @@ def record(
     else:
         source = source or context.source
         user_agent = user_agent or context.user_agent
-        device = device or (context.device if context.actor == actor else None) or (
+        device = device or (context.device if context.actor in (None, actor) else None) or (
             "unregistered" if context.channel == "http" else None)
         purpose = purpose or context.purpose
         if context.channel == "cli" and outcome != Outcome.SUCCESS and details is not None \
