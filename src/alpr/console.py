@@ -30,8 +30,18 @@ def cli_actor() -> str:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error and return the Exit to raise: `raise fail("...")`."""
+    """Print an error and return the Exit to raise: `raise fail("...")`.
+
+    Every refusal of a command passes here, so here it is audited (`command:refused`,
+    with the command's parameters), in its own committed transaction."""
+    from alpr.audit.commands import record_refusal
+    from alpr.audit.service import AuditUnavailableError
+
     errors.print(f"[bold red]error:[/] {escape(message)}")
+    try:
+        record_refusal(message)
+    except (AuditUnavailableError, OSError) as error:
+        errors.print(f"[bold red]error:[/] the refusal could not be audited: {error}")
     return typer.Exit(code)
 
 

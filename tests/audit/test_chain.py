@@ -130,3 +130,39 @@ def test_a_forged_checkpoint_is_detected(database: Database, tmp_path: Path) -> 
         other_key = audit_key(tmp_path / "elsewhere")
         report = verify_chain(session, key=other_key)
     assert report.reason == "retention checkpoint signature is wrong"
+
+
+@pytest.mark.parametrize("with_the_key", [False, True])
+def test_a_rewrite_needs_the_chain_key(database: Database, with_the_key: bool) -> None:
+    # REQ L1 — the chain is HMAC-SHA256 under a key kept outside the database (18.5)
+    from alpr.audit.keys import chain_key
+    from alpr.audit.service import entry_hash
+
+    ids = write_entries(database, 3)
+    _bypass_append_only(database)
+    key = chain_key() if with_the_key else b"k" * 32
+    with database.unit_of_work() as session:
+        entries = [session.get(AuditEntry, i) for i in ids]
+        prev = entries[0].hash if entries[0] else GENESIS_HASH
+        for entry in entries[1:]:  # rewrite entry 2 and re-link entry 3
+            assert entry is not None
+            actor = "nobody" if entry.id == ids[1] else entry.actor
+            probe = AuditEntry(at=entry.at, event=entry.event, actor=actor,
+                               organization=entry.organization, outcome=entry.outcome,
+                               source=entry.source, purpose=entry.purpose,
+                               details=entry.details, prev_hash=prev,
+                               user_agent=entry.user_agent, device=entry.device,
+                               chain_version=entry.chain_version)
+            new_hash = entry_hash(probe, key=key)
+            session.execute(text("UPDATE audit_log SET actor = :a, prev_hash = :p, hash = :h"
+                                 " WHERE id = :id"),
+                            {"a": actor, "p": prev, "h": new_hash, "id": entry.id})
+            prev = new_hash
+    with database.unit_of_work() as session:
+        report = verify_chain(session)
+    if with_the_key:
+        # The chain alone cannot tell; the Merkle leaves (and published heads) still do.
+        assert report.reason == "entry is not the Merkle leaf recorded for it"
+    else:
+        assert report.broken_id == ids[1]
+        assert report.reason == "content does not match its hash"

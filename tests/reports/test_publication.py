@@ -87,7 +87,7 @@ def test_page_publishes_the_head_audit_verify_computes_and_never_a_plate(
         client: TestClient, database: Database, policy: Policy, planted: None) -> None:
     # REQ P2 REQ L5 — chain head as `alpr audit verify` computes it; 30-day counts; no plate
     assert "published" in _publish(database, policy, NOW)
-    verified = runner.invoke(audit_app, [])  # its one command: verify
+    verified = runner.invoke(audit_app, ["verify"])
     assert verified.exit_code == 0, verified.output
     head = re.search(r"head: entry (\d+), hash ([0-9a-f]{64})", verified.output)
     assert head is not None
@@ -142,6 +142,6 @@ def test_one_publication_a_day_and_a_rewritten_log_is_refused(
     with pytest.raises(publication.ChainBrokenError, match="no longer has the hash"):
         _publish(database, policy, NOW + timedelta(days=1))
     # ... and `alpr audit verify` names the published day whose hash no longer matches.
-    verified = runner.invoke(audit_app, [])
+    verified = runner.invoke(audit_app, ["verify"])
     assert verified.exit_code == 1
     assert f"no longer has the hash published on {NOW:%Y-%m-%d}" in verified.output

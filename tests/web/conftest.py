@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -107,6 +108,11 @@ def running_console(data_dir: Path, **env_extra: str) -> Iterator[Console]:
     database = Database.from_url(url)
     upgrade(database.bind)
     port = free_port()
+    # The server and this test process both write audit entries: one chain, one key (a
+    # second console started inside the first shares the first one's key).
+    previous_key = os.environ.get("ALPR_AUDIT_KEY")
+    if previous_key is None:
+        os.environ["ALPR_AUDIT_KEY"] = secrets.token_hex(32)
     env = {**os.environ, "ALPR_DATA_DIR": str(data_dir), "ALPR_DATABASE_URL": url, **env_extra}
     env.pop("ALPR_POLICY", None)
     server = subprocess.Popen(
@@ -121,6 +127,8 @@ def running_console(data_dir: Path, **env_extra: str) -> Iterator[Console]:
         server.terminate()
         server.wait(10)
         database.bind.dispose()  # type: ignore[union-attr]
+        if previous_key is None:
+            os.environ.pop("ALPR_AUDIT_KEY", None)
 
 
 @pytest.fixture(scope="package")

@@ -14,7 +14,9 @@ from alpr import __version__
 from alpr.api.deps import route_guard
 from alpr.api.docs import router as docs_router
 from alpr.api.health import router as health_router
+from alpr.audit.middleware import AuditMiddleware, declare_audit_rules
 from alpr.audit.views import router as audit_router
+from alpr.audit.views import transparency_router as audit_heads_router
 from alpr.cameras.views import router as cameras_router
 from alpr.config import Settings, get_settings
 from alpr.hotlists.alert_views import router as alerts_router
@@ -50,6 +52,7 @@ ROUTERS = (
     audits_router,
     transparency_router,
     integrations_router,
+    audit_heads_router,
 )
 
 
@@ -71,7 +74,10 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)
+    # Outermost of our middleware: it sees every answer, also a 413 from an inner layer.
+    app.add_middleware(AuditMiddleware)
     check_every_route_guarded(app)
+    declare_audit_rules(api_routes(app.routes))
     return app
 
 

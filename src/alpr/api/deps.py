@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from alpr.audit import context as audit_context
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.cameras.service import camera_for_key
@@ -36,6 +37,14 @@ class Principal:
     @property
     def actor(self) -> str:
         return f"{self.kind}:{self.id}"
+
+
+def _identify(principal: Principal, device: str | None = None) -> Principal:
+    """Tell the request's audit context who is acting (organization, device: AU-3)."""
+    if (context := audit_context.current()) is not None:
+        context.identify(actor=principal.actor, organization=principal.organization,
+                         device=device)
+    return principal
 
 
 def client_address(request: Request) -> str | None:
@@ -92,12 +101,12 @@ def principal_for_token(request: Request, token: str) -> Principal:
     with unit_of_work() as session:
         camera = camera_for_key(session, token)
         if camera is not None:
-            return Principal(
+            return _identify(Principal(
                 kind="camera",
                 id=camera.id,
                 organization=camera.agency,
                 permissions=permissions_for([Role.CAMERA]),
-            )
+            ), device=f"camera:{camera.id}")
     _deny(request, "unknown or disabled credentials")
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "invalid credentials", headers={"WWW-Authenticate": "Bearer"}
@@ -108,13 +117,14 @@ def _user_principal(request: Request, token: str) -> Principal:
     with unit_of_work() as session:
         found = authenticate(session, token=token, policy=request.app.state.policy, now=utcnow())
         if not isinstance(found, str):
-            user, _ = found
-            return Principal(
+            user, user_session = found
+            device_id = getattr(user_session, "device_id", None)
+            return _identify(Principal(
                 kind="user",
                 id=user.username,
                 organization=user.agency,
                 permissions=permissions_for(Role(role) for role in user.roles),
-            )
+            ), device=f"device:{device_id}" if device_id else None)
     _deny(request, found)
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, found, headers={"WWW-Authenticate": "Bearer"}
@@ -127,6 +137,7 @@ def require(permission: Permission) -> Callable[..., Principal]:
     def check(
         request: Request, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
+        _identify(principal)
         if permission not in principal.permissions:
             _deny(request, f"missing permission {permission}", principal.actor)
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"requires permission {permission}")
@@ -140,7 +151,7 @@ def authenticated(
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Principal:
     """Any signed-in caller, whatever its roles (logout, "who am I")."""
-    return principal
+    return _identify(principal)
 
 
 def public(request: Request) -> None:

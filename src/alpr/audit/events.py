@@ -22,12 +22,18 @@ class AuditEvent(StrEnum):
     CAMERA_ALERT_HELD = "camera:alert:held"  # a hit of a unit not inspected this shift
     CAMERA_ALERTS_RELEASED = "camera:alerts:released"
     CAMERA_NOTICE_FAILED = "camera:notice:failed"  # a ticket notification given up
+    READ_INGEST = "read:ingest"  # one per accepted batch: count, cameras, id range
     READ_INGEST_REJECTED = "read:ingest:rejected"
     READ_IMPORT = "read:import"
     READ_CAPTURE = "read:capture"
     READ_CORRECT = "read:correct"
     API_AUTH_DENIED = "api:auth:denied"
     AUDIT_VERIFY = "audit:verify"
+    AUDIT_HEAD_PUBLISH = "audit:head:publish"
+    # Written in one place for every route and command (audit.middleware, audit.refusals):
+    DATA_ACCESS = "data:access"  # a route that returned data without an entry of its own
+    REQUEST_REFUSED = "request:refused"  # an HTTP request answered 4xx
+    COMMAND_REFUSED = "command:refused"  # a CLI command that refused to act
     AUDIT_RETENTION = "audit:retention"
     HOTLIST_CREATE = "hotlist:create"
     HOTLIST_IMPORT = "hotlist:import"
@@ -106,3 +112,26 @@ class Outcome(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     DENIED = "denied"
+
+
+# Why the system acts when no user states a purpose (§1798.90.52 asks every access record
+# for one): the function an event belongs to. A search, a read view or an export carries
+# the purpose its user gave instead.
+_PURPOSES = (
+    (("audit", "audits", "report"), "audit and oversight (Civil Code 1798.90.53)"),
+    (("account", "device", "api"), "account administration and access security"),
+    (("camera",), "camera administration"),
+    (("hotlist", "alert", "webhook"), "hot-list administration and alerts"),
+    (("read",), "collection and correction of reads"),
+    (("retention", "hold", "evidence", "download"), "retention and evidence management"),
+    (("share", "agency", "agreement", "public-records", "incident"),
+     "sharing and disclosure management"),
+    (("search",), "investigative search"),
+    (("job",), "scheduled operation"),
+)
+
+
+def default_purpose(event: str) -> str:
+    domain = event.split(":", 1)[0]
+    return next((purpose for domains, purpose in _PURPOSES if domain in domains),
+                "system operation")

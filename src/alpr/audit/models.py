@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alpr.db.base import Base, JsonDict, UtcDateTime
@@ -29,6 +29,38 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JsonDict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # CJIS AU-3: where the request came from (address is `source`).
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    device: Mapped[str | None] = mapped_column(String(128))
+    # 1: plain SHA-256 chain (before issue 18.5); 2: HMAC-SHA256 under the audit key.
+    chain_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
+
+
+class AuditLeaf(Base):
+    """The Merkle-tree leaf of one entry, in append order. Kept when retention removes the
+    entry itself, so every published tree head stays provable."""
+
+    __tablename__ = "audit_leaves"
+
+    idx: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    entry_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          unique=True)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TreeHead(Base):
+    """A signed tree head (RFC 6962 §3.5): the log's size and root, signed with Ed25519."""
+
+    __tablename__ = "audit_tree_heads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                           index=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    timestamp: Mapped[datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
 
 
 class AuditCheckpoint(Base):

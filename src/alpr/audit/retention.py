@@ -3,8 +3,11 @@
 Entries older than `retention.audit_records_keep` are deleted from the start of the chain
 only (never a gap in the middle), and a signed checkpoint records the hash the remaining
 chain continues from. The database refuses deletes except inside this function's
-transaction (a permit row on SQLite, a transaction setting on PostgreSQL); everything
-else still meets the append-only triggers.
+transaction: on PostgreSQL only the role `alpr_audit_retention` may delete (the purge
+switches to it for the one statement; the application's login role should not be a member
+of it — run the retention job under a login that is, see docs/audit.md); on SQLite, which
+has no roles, a permit row inserted and removed inside the purge's own transaction.
+Everything else still meets the append-only triggers.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from alpr.audit.events import AuditEvent
 from alpr.audit.models import AuditCheckpoint, AuditEntry
 from alpr.audit.service import record
 from alpr.policy import Policy
+
+RETENTION_ROLE = "alpr_audit_retention"  # created by migration 0017
 
 
 def audit_key(data_dir: Path) -> bytes:
@@ -67,13 +72,13 @@ def purge_expired_audit(session: Session, *, policy: Policy, key: bytes, now: da
 
 def _permit_delete(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL alpr.audit_purge = 'on'"))
+        session.execute(text(f"SET LOCAL ROLE {RETENTION_ROLE}"))
     else:
         session.execute(text("INSERT INTO audit_purge_permit (id) VALUES (1)"))
 
 
 def _end_permit(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL alpr.audit_purge = 'off'"))
+        session.execute(text("RESET ROLE"))
     else:
         session.execute(text("DELETE FROM audit_purge_permit"))

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
 from alpr.audit.events import AuditEvent
+from alpr.audit.listing import listed
 from alpr.audit.service import record
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
@@ -83,7 +84,8 @@ def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=1000)]
                                .order_by(Alert.created_at.desc()).limit(limit))
         alerts = [AlertOut.model_validate(a) for a in rows]
         record(session, event=AuditEvent.ALERT_LIST, actor=principal.actor,
-               organization=principal.organization, details={"shown": len(alerts)})
+               organization=principal.organization,
+               details={"limit": limit, "shown": len(alerts), **listed(alerts)})
     return alerts
 
 

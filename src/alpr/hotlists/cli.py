@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from alpr.audit.events import AuditEvent
+from alpr.audit.listing import listed
 from alpr.audit.service import record
 from alpr.console import acting_as, configured_policy, console, fail
 from alpr.db.base import utcnow
@@ -178,7 +179,9 @@ def list_alerts(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> No
                                       .limit(limit)))
         # Alerts carry plates, places and times: viewing them is an audited access.
         record(session, event=AuditEvent.ALERT_LIST, actor=actor,
-               details={"limit": limit, "shown": len(alerts)})
+               details={"limit": limit, "shown": len(alerts),
+                        **listed({"id": str(a.id), "plate_read": a.plate_read}
+                                 for a in alerts)})
     console.print(alerts_table(alerts))
 
 

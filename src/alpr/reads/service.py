@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from alpr.audit.batches import record_accepted_batch
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.cameras.gps import LocationSource, place_read
@@ -171,6 +172,9 @@ def ingest(
     report.alerts = [AlertOut.model_validate(alert) for alert in alerts]
     if report.rejected:
         _audit_rejections(batch, report, actor)
+    record_accepted_batch(session, actor=actor, rows=[r for r in fresh if r["id"] in inserted],
+                          organization=batch.camera.agency if batch.camera else None,
+                          duplicates=report.duplicates, rejected=report.rejected, now=batch.now)
     return report
 
 
