@@ -22,7 +22,7 @@ from alpr.hotlists.models import (
     WebhookDelivery,
 )
 from alpr.jobs.models import JobState
-from alpr.reads.models import Read, ReadCorrection
+from alpr.reads.models import Read, ReadCorrection, ReadId
 from alpr.reports.models import (
     AnnualReport,
     Audit,
@@ -78,6 +78,7 @@ __all__ = [
     "PublishedChainHead",
     "Read",
     "ReadCorrection",
+    "ReadId",
     "Share",
     "ShareRequest",
     "TicketNotice",

@@ -25,8 +25,8 @@ class Read(Base):
         {"postgresql_partition_by": "RANGE (captured_at)"},
     )
 
-    # The source's UUID: the same read sent twice is stored once. The partition key must be
-    # part of the primary key on PostgreSQL, so a read is identified by (id, captured_at).
+    # The source's UUID. The partition key must be part of the primary key on PostgreSQL,
+    # so the table's key is (id, captured_at); `read_ids` keeps the id itself unique.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     captured_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -50,6 +50,23 @@ class Read(Base):
     vehicle_make: Mapped[str | None] = mapped_column(String(40))
     vehicle_model: Mapped[str | None] = mapped_column(String(40))
     logically_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReadId(Base):
+    """Every stored read's id, once: idempotency by the read id alone (REQ A1).
+
+    `reads` is partitioned by day on PostgreSQL, so its primary key must include
+    captured_at and cannot stop the same id arriving again with another time. This small
+    unpartitioned table can: ingest claims the id here first (INSERT .. ON CONFLICT DO
+    NOTHING) and stores the read only if the claim is new. Retention deletes a read's id
+    together with the read.
+    """
+
+    __tablename__ = "read_ids"
+    __table_args__ = (Index("ix_read_ids_captured_at", "captured_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    captured_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # Column order used by the bulk paths (COPY on PostgreSQL, executemany on SQLite).

@@ -35,6 +35,10 @@ from alpr.reads.schemas import IngestReport, ItemResult, ItemStatus, ReadIn
 IMAGE_FIELDS = ("plate_image", "vehicle_image")
 # At most this many rejections are copied into one audit entry; the count is always exact.
 _AUDITED_REJECTIONS = 100
+# A read is identified by its id alone: a resend with other fields (another capture time,
+# another plate) is the same read sent again, never a second read or a second alert.
+_ALREADY_STORED = "id: a read with this id is already stored; this copy is ignored"
+_REPEATED_IN_BATCH = "id: repeated in this batch; only its first copy counts"
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,8 @@ def ingest(
             )
             continue
         if row["id"] in candidates:
-            results[index] = ItemResult(index=index, id=read_id, status=ItemStatus.DUPLICATE)
+            results[index] = ItemResult(index=index, id=read_id, status=ItemStatus.DUPLICATE,
+                                        reason=_REPEATED_IN_BATCH)
             continue
         candidates[row["id"]] = (index, row, image_data)
         if others:
@@ -157,8 +162,12 @@ def ingest(
         alternatives=alternatives,
     )
     for candidate_id, (index, _, _) in candidates.items():
-        status = ItemStatus.ACCEPTED if candidate_id in inserted else ItemStatus.DUPLICATE
-        results[index] = ItemResult(index=index, id=str(candidate_id), status=status)
+        if candidate_id in inserted:
+            results[index] = ItemResult(index=index, id=str(candidate_id),
+                                        status=ItemStatus.ACCEPTED)
+        else:
+            results[index] = ItemResult(index=index, id=str(candidate_id),
+                                        status=ItemStatus.DUPLICATE, reason=_ALREADY_STORED)
     _note_reads(batch, [row for row in fresh if row["id"] in inserted])
 
     report = _report([result for result in results if result is not None])
