@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from fastapi import APIRouter, FastAPI
@@ -12,6 +13,9 @@ from starlette.routing import BaseRoute
 
 from alpr import __version__
 from alpr.api.deps import route_guard
+from alpr.api.errors import install as install_error_handlers
+from alpr.api.limits import BodyRule, GateConfig, InputGate
+from alpr.api.openapi import install as install_openapi
 from alpr.api.health import router as health_router
 from alpr.audit.views import router as audit_router
 from alpr.cameras.views import router as cameras_router
@@ -20,6 +24,7 @@ from alpr.hotlists.alert_views import router as alerts_router
 from alpr.hotlists.views import router as hotlists_router
 from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import image_store
+from alpr.reads.schemas import ReadIn
 from alpr.reads.views import router as reads_router
 from alpr.reports.transparency import router as transparency_router
 from alpr.reports.views import router as audits_router
@@ -64,8 +69,23 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)
+    install_error_handlers(app, retry_after=settings.db_retry_after_seconds)
+    install_openapi(app, extra_models=(ReadIn,))
+    # Outermost: sizes, nesting and control characters are checked before anything runs.
+    app.add_middleware(InputGate, config=gate_config(settings))
     check_every_route_guarded(app)
     return app
+
+
+def gate_config(settings: Settings) -> GateConfig:
+    return GateConfig(
+        max_body=settings.max_body_bytes,
+        rules=(BodyRule(re.compile(r"/api/v1/hotlists/[^/]+/import"),
+                        settings.max_upload_bytes, "ALPR_MAX_UPLOAD_BYTES"),),
+        max_json_depth=settings.max_json_depth,
+        # A batch of reads judges each read's text itself: one bad read never sinks the rest.
+        per_item_paths=frozenset({"/api/v1/reads"}),
+    )
 
 
 def check_every_route_guarded(app: FastAPI) -> None:

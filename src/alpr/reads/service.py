@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from alpr.api.inputs import find_control_character
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.cameras.gps import LocationSource, place_read
@@ -133,7 +134,7 @@ def ingest(
             row, image_data, others = _check(batch, item)
         except _RejectedError as why:
             results[index] = ItemResult(
-                index=index, id=read_id, status=ItemStatus.REJECTED, reason=str(why)
+                index=index, id=read_id, status=ItemStatus.REJECTED, reason=_printable(str(why))
             )
             continue
         except _MaskedError as masked:
@@ -179,7 +180,15 @@ def ingest(
 
 def _raw_id(data: Mapping[str, Any]) -> str | None:
     value = data.get("id") if isinstance(data, Mapping) else None
-    return str(value)[:64] if value is not None else None
+    return _printable(str(value)[:64]) if value is not None else None
+
+
+def _printable(text: str) -> str:
+    """Text as it may be echoed and audited: control characters written as escapes (a NUL
+    cannot even be stored in PostgreSQL's text or JSON)."""
+    if find_control_character(text) is None:
+        return text
+    return "".join(c if find_control_character(c) is None else ascii(c)[1:-1] for c in text)
 
 
 def _check(
