@@ -65,6 +65,30 @@ def check_instant(value: datetime) -> datetime:
     return value
 
 
+_LOOKS_LIKE_INSTANT = re.compile(
+    r"[+-]?\d{4,}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d(:?\d\d)?)?)?")
+
+
+def find_bad_instant(value: str) -> str | None:
+    """Why a date-time written as text is out of range (or None): the request gate applies
+    this to every parameter and JSON string, so no schema can forget the rule."""
+    if len(value) > 40 or not _LOOKS_LIKE_INSTANT.fullmatch(value):
+        return None
+    if not re.match(r"\d{4}-", value):
+        return f"year out of range ({MIN_YEAR}–{MAX_YEAR})"
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None  # not a date after all (or not a real one): the schema says why
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        check_instant(parsed)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 SafeText = Annotated[str, AfterValidator(check_text)]
 Instant = Annotated[AwareDatetime, AfterValidator(check_instant)]
 DbInt = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
@@ -107,9 +131,10 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 
 def json_problem(value: Any, where: tuple[str | int, ...] = ("body",)
                  ) -> tuple[tuple[str | int, ...], str] | None:
-    """The first string (key or value) with a control character: (its location, why)."""
+    """The first string (key or value) with a control character or a date-time out of
+    range: (its location, why)."""
     for location, text in _strings(value, where):
-        problem = find_control_character(text)
+        problem = find_control_character(text) or find_bad_instant(text)
         if problem:
             return location, problem
     return None

@@ -24,7 +24,13 @@ from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 
-from alpr.api.inputs import DEFAULT_MAX_JSON_DEPTH, JsonError, find_control_character, json_problem
+from alpr.api.inputs import (
+    DEFAULT_MAX_JSON_DEPTH,
+    JsonError,
+    find_bad_instant,
+    find_control_character,
+    json_problem,
+)
 from alpr.api.inputs import parse_json as parse_limited_json
 
 Scope = MutableMapping[str, Any]
@@ -208,7 +214,7 @@ def _path_or_query_problem(scope: Scope) -> tuple[tuple[str | int, ...], str] | 
         return ("query",), str(error)
     for name, value in pairs:
         for text in (name, value):
-            problem = find_control_character(text)
+            problem = find_control_character(text) or find_bad_instant(text)
             if problem:
                 return ("query", name), problem
     return None
@@ -217,7 +223,7 @@ def _path_or_query_problem(scope: Scope) -> tuple[tuple[str | int, ...], str] | 
 def _validation(location: tuple[str | int, ...], why: str) -> dict[str, Any]:
     # The same shape as FastAPI's own validation errors, so clients parse one format.
     return {"detail": [{"loc": list(location), "msg": f"Value error, {why}",
-                        "type": "control_character"}]}
+                        "type": "value_error"}]}
 
 
 async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:

@@ -95,7 +95,8 @@ def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
 async def stream(
     request: Request, principal: Receiver,
     since: Annotated[AwareDatetime | None, Query(description="Also send alerts from then")] = None,
-    limit: Annotated[int | None, Query(ge=1, description="Close after this many")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Close after this many")
+                     ] = None,
 ) -> StreamingResponse:
     """Alerts as they are raised, as Server-Sent Events (`event: alert`, JSON data)."""
     with unit_of_work() as session:

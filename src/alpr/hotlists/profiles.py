@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from alpr.api.inputs import find_control_character
 from alpr.reads.plates import PlateError, normalize_plate
 
 # Reasons we store, from NCIC vehicle-file record types; CLEW files are one list each.
@@ -55,7 +56,15 @@ class ParsedFile:
 
 def _field(line: str, start: int, end: int | None = None) -> str | None:
     value = line[start:end].strip()
-    return value or None
+    return _text(value) or None
+
+
+def _text(value: str) -> str:
+    """A field's text, refused (the line is reported) if it holds a control character."""
+    problem = find_control_character(value)
+    if problem:
+        raise ValueError(f"field {problem}")
+    return value
 
 
 def _plate(raw: str | None) -> str:
@@ -158,16 +167,31 @@ def parse_csv(
         raise ProfileError("the column mapping must name the plate column")
     if "reason" not in mapping and not default_reason:
         raise ProfileError("map a reason column or give a default reason")
+    if default_reason and find_control_character(default_reason):
+        raise ProfileError(f"reason: {find_control_character(default_reason)}")
     reader = csv.DictReader(io.StringIO(text))
-    missing = [column for column in mapping.values() if column not in (reader.fieldnames or [])]
-    if missing:
-        raise ProfileError(f"columns not in the header: {missing}")
     parsed = ParsedFile()
+    try:
+        missing = [column for column in mapping.values()
+                   if column not in (reader.fieldnames or [])]
+        if missing:
+            raise ProfileError(f"columns not in the header: {missing}")
+        _csv_rows(reader, mapping, default_reason, parsed)
+    except csv.Error as error:
+        # e.g. a field over csv.field_size_limit(): the file is refused, naming the line.
+        raise ProfileError(f"line {reader.line_num + 1}: {error}") from error
+    return parsed
+
+
+def _csv_rows(reader: csv.DictReader[str], mapping: Mapping[str, str],
+              default_reason: str | None, parsed: ParsedFile) -> None:
     for row in reader:
         number = reader.line_num
 
         def value(name: str, row: dict[str, str | None] = row) -> str | None:
-            return (row.get(mapping[name]) or "").strip() or None if name in mapping else None
+            if name not in mapping:
+                return None
+            return _text((row.get(mapping[name]) or "").strip()) or None
 
         try:
             parsed.entries.append(ParsedEntry(
@@ -183,7 +207,6 @@ def parse_csv(
             ))
         except ValueError as error:
             parsed.problems.append((number, str(error)))
-    return parsed
 
 
 class Profile(StrEnum):

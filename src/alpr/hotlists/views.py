@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from alpr.api.deps import PolicyDep, Principal, require, unprocessable
 from alpr.audit.events import AuditEvent
@@ -124,16 +125,22 @@ async def import_file(
 ) -> ImportOut:
     """Replace the list with the file, atomically; bad lines are reported by number."""
     text = (await file.read()).decode("latin-1")
-    try:
-        parsed = parse_text(text, profile, mapping or [], reason)
-        with unit_of_work() as session:
-            result = service.import_entries(session, list_name=name, parsed=parsed,
-                                            actor=principal.actor, policy=policy,
-                                            file_name=file.filename or "upload")
-    except (ProfileError, service.HotlistError) as error:
-        raise unprocessable(error) from error
-    return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
-                     replaced=result.replaced, problems=result.problems)
+
+    def run() -> ImportOut:
+        # Parsing and writing a state-wide list takes seconds: a worker thread does it, so
+        # ingest and /health keep answering on the event loop meanwhile (issue 18.7).
+        try:
+            parsed = parse_text(text, profile, mapping or [], reason)
+            with unit_of_work() as session:
+                result = service.import_entries(session, list_name=name, parsed=parsed,
+                                                actor=principal.actor, policy=policy,
+                                                file_name=file.filename or "upload")
+        except (ProfileError, service.HotlistError) as error:
+            raise unprocessable(error) from error
+        return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
+                         replaced=result.replaced, problems=result.problems)
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/snapshot")

@@ -134,11 +134,15 @@ def read_image_file(folder: Path, reference: Any) -> bytes:
         raise ValueError("not a file name")
     root = folder.resolve()
     try:
-        path = (root / name).resolve(strict=True)
+        path = (root / name).resolve()  # follows links: a link out of the folder is out
     except (OSError, RuntimeError) as error:
-        raise ValueError(f"cannot read {name}: no such file") from error
+        raise ValueError(f"cannot read {name}: {error}") from error
     if not path.is_relative_to(root):
         raise ValueError(f"{name!r} is outside the folder of the import file")
+    if not path.exists():
+        raise ValueError(f"cannot read {name}: no such file")
+    if not path.is_file():
+        raise ValueError(f"{name!r} is not a regular file")
     try:
         # Non-blocking open: a FIFO named by the file must not hang the import.
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alpr.api.deps import PolicyDep, Principal, require, unprocessable
+from alpr.api.inputs import MAX_YEAR, MIN_YEAR
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.reports import annual, audits, operator
@@ -109,7 +110,8 @@ def run(given: RunIn, principal: Auditor, policy: PolicyDep) -> AuditOut:
 
 
 @router.get("/annual/{year}")
-def annual_report(year: int, principal: Auditor) -> dict[str, Any]:
+def annual_report(year: Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR)], principal: Auditor
+                  ) -> dict[str, Any]:
     """Compute (and store) the year's annual report (REQ P1)."""
     with unit_of_work() as session:
         return annual.generate(session, year=year, actor=principal.actor, now=utcnow()).data
