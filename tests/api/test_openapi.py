@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
@@ -91,3 +91,35 @@ def test_real_error_bodies_match_the_documented_shape(
         jsonschema.validate(answer.json(), resolver_document)
     statuses = sorted({answer.status_code for answer in answers})
     assert 422 in statuses and 401 in statuses and 400 in statuses
+
+
+def test_every_listing_has_a_bounded_page(document: dict[str, Any]) -> None:
+    # The route walk: a GET answering a JSON array takes `limit` (default, maximum) and a
+    # bounded `offset` — new listings included.
+    listings = 0
+    for path, operations in document["paths"].items():
+        get = operations.get("get")
+        answer = (get or {}).get("responses", {}).get("200", {}).get("content", {})
+        if answer.get("application/json", {}).get("schema", {}).get("type") != "array":
+            continue
+        listings += 1
+        parameters = {p["name"]: p["schema"] for p in get.get("parameters", [])}
+        assert "limit" in parameters and "offset" in parameters, path
+        limit = parameters["limit"]
+        assert limit.get("maximum", 10**9) <= 1000 and 1 <= limit.get("default", 0) <= 1000, path
+        assert parameters["offset"].get("maximum", 10**30) <= 2**31 - 1, path
+    assert listings >= 15
+
+
+def test_a_listing_answers_a_page(client: TestClient, database: Database) -> None:
+    cli_login(database, "admin", (Role.ALPR_ADMINISTRATOR,))
+    admin = {"Authorization": f"Bearer {session_file().read_text()}"}
+    for number in range(3):
+        created = client.post("/api/v1/hotlists", json={"name": f"l{number}", "source": "SVS"},
+                              headers=admin)
+        assert created.status_code == 201, created.text
+    assert len(client.get("/api/v1/hotlists", headers=admin).json()) == 3
+    page = client.get("/api/v1/hotlists?limit=2&offset=1", headers=admin).json()
+    assert [h["name"] for h in page] == ["l1", "l2"]
+    assert client.get("/api/v1/hotlists?limit=1001", headers=admin).status_code == 422
+    assert client.get("/api/v1/hotlists?offset=-1", headers=admin).status_code == 422

@@ -201,7 +201,7 @@ def test_parallel_resends_with_other_times_are_stored_once(
                      for i in ids]
             barrier.wait(10)
             statuses.extend(s for s, _, _ in send(committed, policy, images, *batch))
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]

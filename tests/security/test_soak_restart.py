@@ -116,7 +116,7 @@ class Sender(threading.Thread):
             with httpx.Client(timeout=5) as client:
                 while not self.stopping.is_set():
                     self._deliver(client, [self._read() for _ in range(20)])
-        except BaseException as error:  # noqa: BLE001 - reported by the test
+        except BaseException as error:
             self.failure = error
 
     def _read(self) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from starlette.routing import BaseRoute
 from alpr import __version__
 from alpr.api.deps import route_guard
 from alpr.api.errors import install as install_error_handlers
+from alpr.api.health import router as health_router
 from alpr.api.limits import BodyRule, GateConfig, InputGate
 from alpr.api.openapi import install as install_openapi
-from alpr.api.health import router as health_router
 from alpr.audit.views import router as audit_router
 from alpr.cameras.views import router as cameras_router
 from alpr.config import Settings, get_settings

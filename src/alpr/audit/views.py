@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from alpr.api.deps import Principal, require
+from alpr.api.inputs import DB_INT_MAX
 from alpr.audit.events import AuditEvent
 from alpr.audit.models import AuditEntry
 from alpr.audit.service import record, verify_chain
@@ -79,7 +80,7 @@ def _record_access(session: Session, principal: Principal, filters: Filters, sho
 @router.get("")
 def list_entries(principal: Auditor, filters: Annotated[Filters, Query()],
                  limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> list[EntryOut]:
+                 offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0) -> list[EntryOut]:
     with unit_of_work() as session:
         rows = [EntryOut.model_validate(e) for e in entries(session, filters, limit=limit,
                                                             offset=offset)]

@@ -15,6 +15,8 @@ from sqlalchemy import select, tuple_
 from starlette.concurrency import run_in_threadpool
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
+from alpr.api.inputs import DB_INT_MAX
+from alpr.api.paging import MAX_PAGE
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.db.base import utcnow
@@ -73,10 +75,11 @@ class ResponseOut(BaseModel):
 
 
 @router.get("")
-def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-                ) -> list[AlertOut]:
+def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+                offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0) -> list[AlertOut]:
     with unit_of_work() as session:
-        rows = session.scalars(select(Alert).order_by(Alert.created_at.desc()).limit(limit))
+        rows = session.scalars(select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc())
+                               .offset(offset).limit(limit))
         alerts = [AlertOut.model_validate(a) for a in rows]
         record(session, event=AuditEvent.ALERT_LIST, actor=principal.actor,
                organization=principal.organization, details={"shown": len(alerts)})

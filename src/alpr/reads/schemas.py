@@ -8,7 +8,6 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from alpr.api.inputs import Instant, SafeText
-
 from alpr.hotlists.schemas import AlertOut
 
 

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alpr.api.deps import PolicyDep, Principal, require, unprocessable
 from alpr.api.inputs import MAX_YEAR, MIN_YEAR
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.reports import annual, audits, operator
@@ -86,9 +87,9 @@ def _detail(audit: Audit, session: Any) -> dict[str, Any]:
 
 
 @router.get("")
-def list_audits(principal: Auditor) -> list[AuditOut]:
+def list_audits(principal: Auditor, page: PageDep = EVERYTHING) -> list[AuditOut]:
     with unit_of_work() as session:
-        return [AuditOut.model_validate(a) for a in audits.all_audits(session)]
+        return [AuditOut.model_validate(a) for a in page.of(audits.all_audits(session))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
