@@ -297,3 +297,16 @@ def test_a_csv_field_over_the_limit_is_422_naming_the_line(
                            data={"profile": "csv", "mapping": ["plate=plate", "reason=reason"]})
     assert response.status_code == 422, response.text
     assert "line 3" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("form", "field"), [
+    ({"username": "admin\x00", "password": "x"}, "username"),
+    ({"username": "admin", "password": "pass\x1bword"}, "password"),
+    ({"username": "admin", "since": "0001-01-01T00:00:00+14:00"}, "since"),
+])
+def test_console_forms_obey_the_same_text_rule(
+    client: TestClient, form: dict[str, str], field: str
+) -> None:
+    response = client.post("/login", data=form)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", field]
