@@ -38,6 +38,7 @@ def load_day(database: Database, day: date, count: int, rng: random.Random) -> N
         ensure_partitions(session, [day])
         driver = session.connection().connection.driver_connection
         assert driver is not None
+        ids: list[tuple[uuid.UUID, datetime]] = []
         with driver.cursor() as cursor, cursor.copy(
                 f"COPY reads ({', '.join(READ_COLUMNS)}) FROM STDIN") as copy:
             for _ in range(count):
@@ -48,6 +49,12 @@ def load_day(database: Database, day: date, count: int, rng: random.Random) -> N
                        "plate_confusion": plate, "confidence": 0.9, "region": "CA",
                        "camera_id": "bench-1", "lat": 34.05, "lon": -118.25}
                 copy.write_row([row.get(c) for c in READ_COLUMNS])
+                ids.append((row["id"], at))
+        # Ingest claims every id in read_ids: the purge removes them with their day.
+        with driver.cursor() as cursor, cursor.copy(
+                "COPY read_ids (id, captured_at) FROM STDIN") as copy:
+            for pair in ids:
+                copy.write_row(pair)
 
 
 def main() -> None:
