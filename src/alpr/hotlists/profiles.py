@@ -32,7 +32,7 @@ class ProfileError(ValueError):
     """The whole file cannot be used (wrong layout, truncated)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a state-wide list is a million of these
 class ParsedEntry:
     line: int
     plate: str
