@@ -185,6 +185,10 @@ TEXT_ATTACKS: list[tuple[str, str, dict[str, Any], list[Any]]] = [
     ("POST", "/api/v1/hotlists", {"name": "svs", "source": "SVS", "x\x00": 1}, ["body", "x\x00"]),
     ("POST", "/api/v1/retention/holds", {"read_ids": [], "case_number": "26-1\x00"},
      ["body", "case_number"]),
+    ("POST", "/api/v1/sharing/incidents", {"persons_affected": 10**30, "description": "x"},
+     ["body", "persons_affected"]),
+    ("POST", "/api/v1/audits", {"since": "2026-01-01T00:00:00+00:00",
+                                "until": "0001-01-01T00:00:00+14:00"}, ["body", "until"]),
 ]
 
 

@@ -129,27 +129,36 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def json_problem(value: Any, where: tuple[str | int, ...] = ("body",)
                  ) -> tuple[tuple[str | int, ...], str] | None:
     """The first string (key or value) with a control character or a date-time out of
-    range: (its location, why)."""
-    for location, text in _strings(value, where):
-        problem = find_control_character(text) or find_bad_instant(text)
+    range, or integer no database column can hold: (its location, why)."""
+    for location, item in _leaves(value, where):
+        if isinstance(item, str):
+            problem = find_control_character(item) or find_bad_instant(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > BIGINT_MAX:
+            problem = f"integer out of range (at most {BIGINT_MAX} either way)"
+        else:
+            problem = None
         if problem:
             return location, problem
     return None
 
 
-def _strings(value: Any, where: tuple[str | int, ...]
-             ) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _leaves(value: Any, where: tuple[str | int, ...]
+            ) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every scalar of a JSON value, and every object key, with its location."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, where)]
     while stack:
         item, location = stack.pop()
-        if isinstance(item, str):
-            yield location, item
-        elif isinstance(item, dict):
+        if isinstance(item, dict):
             for key, child in item.items():
                 yield (*location, key), str(key)
                 stack.append((child, (*location, key)))
         elif isinstance(item, list):
             stack.extend((child, (*location, index)) for index, child in enumerate(item))
+        else:
+            yield location, item
