@@ -19,9 +19,10 @@ import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from alpr.api.inputs import (
@@ -123,20 +124,34 @@ class InputGate:
     async def _json(self, scope: Scope, receive: _CountingReceive, send: Send) -> None:
         body = await receive.read_all()
         if body.strip():
+            # A batch of megabytes is parsed in a worker thread: the event loop keeps serving.
+            check = run_in_threadpool if len(body) > _INLINE_PARSE else _call
             try:
-                value = parse_limited_json(body, max_depth=self.config.max_json_depth)
+                value, found = await check(self._parse, body, scope["path"])
             except JsonError as error:
                 await _answer(send, 400, {"detail": str(error)})
                 return
-            if scope["path"] not in self.config.per_item_paths:
-                found = json_problem(value)
-                if found is not None:
-                    location, why = found
-                    await _answer(send, 422, _validation(location, why))
-                    return
+            if found is not None:
+                location, why = found
+                await _answer(send, 422, _validation(location, why))
+                return
             scope.setdefault("state", {})[JSON_STATE_KEY] = value
         replay = _Replay(body, receive)
         await self.app(scope, replay, _watch(send, receive))
+
+
+    def _parse(self, body: bytes, path: str
+               ) -> tuple[Any, tuple[tuple[str | int, ...], str] | None]:
+        value = parse_limited_json(body, max_depth=self.config.max_json_depth)
+        return value, None if path in self.config.per_item_paths else json_problem(value)
+
+
+_INLINE_PARSE = 256 * 1024
+_T = TypeVar("_T")
+
+
+async def _call(function: Callable[..., _T], *args: Any) -> _T:
+    return function(*args)
 
 
 class _CountingReceive:
