@@ -26,6 +26,7 @@ from alpr.api.app import api_routes, create_app
 from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.profiles import ProfileError, read_list_file
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.importer import import_jsonl
@@ -314,3 +315,20 @@ def test_console_forms_obey_the_same_text_rule(
     response = client.post("/login", data=form)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", field]
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder", "too big", "missing"])
+def test_files_named_by_users_are_regular_and_bounded(tmp_path: Path, kind: str) -> None:
+    # `alpr hotlists import`, the hot-list drop folder and `alpr cameras gps-import` read
+    # files too: /dev/zero would never end, a FIFO would block the job for ever.
+    target = {"device": Path("/dev/zero"), "fifo": tmp_path / "svs.tbl",
+              "folder": tmp_path, "too big": tmp_path / "big.tbl",
+              "missing": tmp_path / "gone.tbl"}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    if kind == "too big":
+        target.write_bytes(b"x" * 2048)
+    with pytest.raises(ProfileError):
+        read_list_file(target, max_bytes=1024)
+    (tmp_path / "ok.tbl").write_bytes(b"DATE\n")
+    assert read_list_file(tmp_path / "ok.tbl", max_bytes=1024) == "DATE\n"

@@ -16,10 +16,13 @@ A leaf module (it imports no domain), so any schema can use its types:
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field
@@ -162,3 +165,22 @@ def _leaves(value: Any, where: tuple[str | int, ...]
             stack.extend((child, (*location, index)) for index, child in enumerate(item))
         else:
             yield location, item
+
+
+def read_regular_file(path: Path, *, max_bytes: int) -> bytes:
+    """A file named by a user or dropped in a folder: a regular file of bounded size, never
+    a device (/dev/zero), a FIFO (it would block) or a directory. ValueError says why."""
+    try:
+        # Non-blocking open: a FIFO must not hang the caller; fstat then tells what it is.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError(f"{path.name!r} is not a regular file")
+            if info.st_size > max_bytes:
+                raise ValueError(f"{path.name!r} is larger than {max_bytes} bytes")
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise ValueError(f"cannot read {path.name}: {error.strerror}") from error
+    if len(data) > max_bytes:  # it grew while being read
+        raise ValueError(f"{path.name!r} is larger than {max_bytes} bytes")
+    return data

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
-from alpr.api.inputs import find_control_character
+from alpr.api.inputs import find_control_character, read_regular_file
 from alpr.reads.plates import PlateError, normalize_plate
 
 # Reasons we store, from NCIC vehicle-file record types; CLEW files are one list each.
@@ -30,6 +31,19 @@ CLEW_REASONS = {"svs": "stolen vehicle", "sfr": "felony vehicle", "slr": "stolen
 
 class ProfileError(ValueError):
     """The whole file cannot be used (wrong layout, truncated)."""
+
+
+# A state-wide extract is tens of megabytes; the same bound as an upload (ALPR_MAX_UPLOAD_BYTES).
+MAX_LIST_FILE_BYTES = 256 * 1024 * 1024
+
+
+def read_list_file(path: Path, *, max_bytes: int = MAX_LIST_FILE_BYTES) -> str:
+    """A list file from the CLI or the drop folder: a regular file of bounded size (never
+    /dev/zero or a FIFO dropped in the inbox). Extracts are ASCII; latin-1 never fails."""
+    try:
+        return read_regular_file(path, max_bytes=max_bytes).decode("latin-1")
+    except ValueError as error:
+        raise ProfileError(str(error)) from error
 
 
 @dataclass(frozen=True, slots=True)  # slots: a state-wide list is a million of these

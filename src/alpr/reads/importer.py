@@ -7,15 +7,13 @@ is bad. Each item's reason names its line number.
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from alpr.api.inputs import JsonError, parse_json
+from alpr.api.inputs import JsonError, parse_json, read_regular_file
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.db.session import unit_of_work
@@ -143,17 +141,7 @@ def read_image_file(folder: Path, reference: Any) -> bytes:
         raise ValueError(f"cannot read {name}: no such file")
     if not path.is_file():
         raise ValueError(f"{name!r} is not a regular file")
-    try:
-        # Non-blocking open: a FIFO named by the file must not hang the import.
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise ValueError(f"{name!r} is not a regular file")
-            if info.st_size > MAX_IMAGE_BYTES:
-                raise ValueError(f"{name!r} is larger than {MAX_IMAGE_BYTES} bytes")
-            return handle.read(MAX_IMAGE_BYTES + 1)
-    except OSError as error:
-        raise ValueError(f"cannot read {name}: {error.strerror}") from error
+    return read_regular_file(path, max_bytes=MAX_IMAGE_BYTES)
 
 
 def _chunks(
