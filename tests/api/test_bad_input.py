@@ -319,7 +319,7 @@ def test_console_forms_obey_the_same_text_rule(
 
 @pytest.mark.parametrize("kind", ["device", "fifo", "folder", "too big", "missing"])
 def test_files_named_by_users_are_regular_and_bounded(tmp_path: Path, kind: str) -> None:
-    # `alpr hotlists import`, the hot-list drop folder and `alpr cameras gps-import` read
+    # `alpr hotlists import`, the hot-list drop folder and `alpr cameras gps import` read
     # files too: /dev/zero would never end, a FIFO would block the job for ever.
     target = {"device": Path("/dev/zero"), "fifo": tmp_path / "svs.tbl",
               "folder": tmp_path, "too big": tmp_path / "big.tbl",
