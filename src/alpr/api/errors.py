@@ -41,8 +41,10 @@ class ErrorOut(BaseModel):
 
 def install(app: FastAPI, *, retry_after: int) -> None:
     async def unavailable(request: Request, error: Exception) -> JSONResponse:
-        log.warning("database unavailable for %s %s: %s", request.method, request.url.path,
-                    type(error).__name__)
+        # With the traceback: an OperationalError can also be a missing table (a deployment
+        # not migrated), which the log must show even though the client just retries.
+        log.warning("database unavailable for %s %s", request.method, request.url.path,
+                    exc_info=error)
         return JSONResponse(
             {"detail": "the database is unavailable; nothing was stored, retry later"},
             status_code=503, headers={"Retry-After": str(retry_after)})
