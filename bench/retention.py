@@ -38,16 +38,24 @@ def load_day(database: Database, day: date, count: int, rng: random.Random) -> N
         ensure_partitions(session, [day])
         driver = session.connection().connection.driver_connection
         assert driver is not None
+        ids: list[tuple[uuid.UUID, datetime]] = []
         with driver.cursor() as cursor, cursor.copy(
                 f"COPY reads ({', '.join(READ_COLUMNS)}) FROM STDIN") as copy:
             for _ in range(count):
                 at = start + timedelta(seconds=rng.randint(0, 86_399))
                 plate = f"{rng.randint(1, 9)}ABC{rng.randint(0, 999):03d}"
-                row = {"id": uuid.UUID(int=rng.getrandbits(128), version=4), "captured_at": at,
+                read_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                row = {"id": read_id, "captured_at": at,
                        "received_at": at, "plate": plate, "plate_normalized": plate,
                        "plate_confusion": plate, "confidence": 0.9, "region": "CA",
                        "camera_id": "bench-1", "lat": 34.05, "lon": -118.25}
                 copy.write_row([row.get(c) for c in READ_COLUMNS])
+                ids.append((read_id, at))
+        # Ingest claims every id in read_ids: the purge removes them with their day.
+        with driver.cursor() as cursor, cursor.copy(
+                "COPY read_ids (id, captured_at) FROM STDIN") as copy:
+            for pair in ids:
+                copy.write_row(pair)
 
 
 def main() -> None:

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
         description="How long a start-of-shift inspection enables a mobile unit's alerts")
     hold_alerts_until_inspection: bool = Field(
         default=True, description="Hold a mobile unit's alerts until its shift inspection")
+    # Bad input and faults (issue 18.6, 18.7): limits every route is held to.
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024,
+        description="Largest request body (a batch of reads with its images), counted as it"
+                    " streams in; larger answers 413")
+    max_upload_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1024,
+        description="Largest hot-list file uploaded for import; larger answers 413")
+    max_json_depth: int = Field(
+        default=32, ge=4, le=1000, description="Deepest JSON nesting accepted (400 beyond)")
+    db_retry_after_seconds: int = Field(
+        default=5, ge=1, description="Retry-After of a 503 while the database is unavailable")
     smtp_host: str | None = Field(default=None, description="SMTP relay for ticket e-mail")
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = Field(default="alpr@localhost", description="Sender of ticket e-mail")

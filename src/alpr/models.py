@@ -27,7 +27,7 @@ from alpr.hotlists.models import (
 )
 from alpr.integrations.models import IntegrationCursor
 from alpr.jobs.models import JobState
-from alpr.reads.models import Read, ReadCorrection
+from alpr.reads.models import Read, ReadCorrection, ReadId
 from alpr.reports.models import (
     AnnualReport,
     Audit,
@@ -90,6 +90,7 @@ __all__ = [
     "PublishedChainHead",
     "Read",
     "ReadCorrection",
+    "ReadId",
     "Share",
     "ShareRequest",
     "TicketNotice",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from fastapi import APIRouter, FastAPI
@@ -13,7 +14,10 @@ from starlette.routing import BaseRoute
 from alpr import __version__
 from alpr.api.deps import route_guard
 from alpr.api.docs import router as docs_router
+from alpr.api.errors import install as install_error_handlers
 from alpr.api.health import router as health_router
+from alpr.api.limits import BodyRule, GateConfig, InputGate
+from alpr.api.openapi import install as install_openapi
 from alpr.audit.middleware import AuditMiddleware, declare_audit_rules
 from alpr.audit.views import router as audit_router
 from alpr.audit.views import transparency_router as audit_heads_router
@@ -24,6 +28,7 @@ from alpr.hotlists.views import router as hotlists_router
 from alpr.integrations.views import router as integrations_router
 from alpr.policy import Policy, load_checked_policy
 from alpr.reads.images import image_store
+from alpr.reads.schemas import ReadIn
 from alpr.reads.views import router as reads_router
 from alpr.reports.transparency import router as transparency_router
 from alpr.reports.views import router as audits_router
@@ -74,11 +79,26 @@ def create_app(*, settings: Settings | None = None, policy: Policy | None = None
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)
-    # Outermost of our middleware: it sees every answer, also a 413 from an inner layer.
+    install_error_handlers(app, retry_after=settings.db_retry_after_seconds)
+    install_openapi(app, extra_models=(ReadIn,))
+    # Sizes, nesting and control characters are checked before any route runs ...
+    app.add_middleware(InputGate, config=gate_config(settings))
+    # ... and the audit rule, outermost, sees every answer, also the gate's 413s.
     app.add_middleware(AuditMiddleware)
     check_every_route_guarded(app)
     declare_audit_rules(api_routes(app.routes))
     return app
+
+
+def gate_config(settings: Settings) -> GateConfig:
+    return GateConfig(
+        max_body=settings.max_body_bytes,
+        rules=(BodyRule(re.compile(r"/api/v1/hotlists/[^/]+/import"),
+                        settings.max_upload_bytes, "ALPR_MAX_UPLOAD_BYTES"),),
+        max_json_depth=settings.max_json_depth,
+        # A batch of reads judges each read's text itself: one bad read never sinks the rest.
+        per_item_paths=frozenset({"/api/v1/reads"}),
+    )
 
 
 def check_every_route_guarded(app: FastAPI) -> None:

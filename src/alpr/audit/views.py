@@ -17,6 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from alpr.api.deps import Principal, public, require
+from alpr.api.inputs import DB_INT_MAX
 from alpr.audit import heads
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.export import write_rows
@@ -87,7 +88,7 @@ def _record_access(session: Session, principal: Principal, filters: Filters, sho
 @router.get("")
 def list_entries(principal: Auditor, filters: Annotated[Filters, Query()],
                  limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> list[EntryOut]:
+                 offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0) -> list[EntryOut]:
     with unit_of_work() as session:
         rows = [EntryOut.model_validate(e) for e in entries(session, filters, limit=limit,
                                                             offset=offset)]

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from alpr.api.inputs import read_regular_file
 from alpr.cameras import flags, gps, health, shifts
 from alpr.cameras.cli import app
 from alpr.cameras.service import CameraError, list_cameras
@@ -20,6 +21,9 @@ from alpr.console import acting_as, configured_policy, console, fail
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.users.permissions import Permission
+
+# A day's NMEA log at 1 Hz is a few megabytes; far beyond is not a track.
+MAX_TRACK_BYTES = 64 * 1024 * 1024
 
 gps_app = typer.Typer(help="Mobile units' GPS tracks.", no_args_is_help=True)
 app.add_typer(gps_app, name="gps")
@@ -38,7 +42,8 @@ def gps_import(
     try:
         when = date.fromisoformat(day) if day else None
         with unit_of_work() as session:
-            track, added = gps.import_track(session, camera_id=unit, data=file.read_bytes(),
+            data = read_regular_file(file, max_bytes=MAX_TRACK_BYTES)
+            track, added = gps.import_track(session, camera_id=unit, data=data,
                                             actor=actor, day=when)
     except (CameraError, ValueError) as error:
         raise fail(str(error)) from error

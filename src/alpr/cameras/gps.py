@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from alpr.api.inputs import check_instant
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.models import Camera, CameraKind, GpsPoint
@@ -222,6 +223,7 @@ def _gpx_fix(attrs: dict[str, str], stamp: str | None) -> Fix:
     when = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
     if when.tzinfo is None:
         raise ValueError(f"time {stamp!r} has no time zone")
+    check_instant(when)  # year 1 at +14:00 has no UTC time: a line error, not a crash
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("position out of range")
     return Fix(when.astimezone(UTC), lat, lon)

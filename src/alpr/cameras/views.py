@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
 from alpr.api.deps import Principal, require
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.cameras import service
 from alpr.cameras.schemas import CameraIn, CameraIssued, CameraOut
 from alpr.db.session import unit_of_work
@@ -22,9 +23,9 @@ class DisableRequest(BaseModel):
 
 
 @router.get("")
-def list_cameras(_: Manager) -> list[CameraOut]:
+def list_cameras(_: Manager, page: PageDep = EVERYTHING) -> list[CameraOut]:
     with unit_of_work() as session:
-        return [CameraOut.model_validate(c) for c in service.list_cameras(session)]
+        return [CameraOut.model_validate(c) for c in page.of(service.list_cameras(session))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

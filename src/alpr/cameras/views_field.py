@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from sqlalchemy.orm import Session
 
 from alpr.api.deps import PolicyDep, Principal, require
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.cameras import flags, gps, health, shifts
 from alpr.cameras.models import Camera
 from alpr.cameras.service import CameraError, get_camera, list_cameras
@@ -116,18 +117,20 @@ def post_gps(camera_id: str, body: GpsIn, principal: CameraCaller) -> GpsOut:
 
 
 @router.get("/{camera_id}/heartbeats")
-def heartbeat_history(camera_id: str, _: Manager, limit: int = 100) -> list[HeartbeatOut]:
+def heartbeat_history(camera_id: str, _: Manager, page: PageDep = EVERYTHING
+                      ) -> list[HeartbeatOut]:
     with unit_of_work() as session:
-        return [HeartbeatOut.model_validate(h)
-                for h in health.heartbeats(session, camera_id, min(max(limit, 1), 1000))]
+        return [HeartbeatOut.model_validate(h) for h in page.of(
+            health.heartbeats(session, camera_id, page.offset + page.limit))]
 
 
 @router.get("/health")
-def fleet_health(_: Manager) -> list[CameraHealth]:
+def fleet_health(_: Manager, page: PageDep = EVERYTHING) -> list[CameraHealth]:
     """Each camera's state: last seen, silent, open tickets, shift inspection, held hits."""
     now = utcnow()
     with unit_of_work() as session:
-        return [camera_health(session, camera, now) for camera in list_cameras(session)]
+        return [camera_health(session, camera, now)
+                for camera in page.of(list_cameras(session))]
 
 
 def camera_health(session: Session, camera: Camera, now: datetime) -> CameraHealth:

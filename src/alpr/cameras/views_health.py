@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from alpr.api.deps import Principal, require
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.cameras import admin, health, masks
 from alpr.cameras.models import MaskKind, PrivacyMask
 from alpr.cameras.schemas import CameraOut
@@ -155,10 +156,11 @@ def heartbeat(body: HeartbeatIn, principal: CameraCaller) -> dict[str, str]:
 
 
 @router.get("/tickets")
-def list_tickets(_: Manager, include_closed: bool = False) -> list[TicketOut]:
+def list_tickets(_: Manager, include_closed: bool = False, page: PageDep = EVERYTHING
+                 ) -> list[TicketOut]:
     with unit_of_work() as session:
         return [TicketOut.model_validate(t)
-                for t in health.list_tickets(session, include_closed=include_closed)]
+                for t in page.of(health.list_tickets(session, include_closed=include_closed))]
 
 
 @router.post("/tickets/{ticket_id}/close")
@@ -173,9 +175,10 @@ def close_ticket(ticket_id: int, body: CloseTicket, principal: Manager) -> Ticke
 
 
 @router.get("/masks")
-def list_masks(_: Manager, camera_id: str | None = None) -> list[MaskOut]:
+def list_masks(_: Manager, camera_id: str | None = None, page: PageDep = EVERYTHING
+               ) -> list[MaskOut]:
     with unit_of_work() as session:
-        return [_mask_out(m) for m in masks.list_masks(session, camera_id=camera_id)]
+        return [_mask_out(m) for m in page.of(masks.list_masks(session, camera_id=camera_id))]
 
 
 @router.put("/masks", status_code=status.HTTP_201_CREATED)
@@ -193,16 +196,17 @@ def set_mask(body: MaskIn, principal: Manager) -> MaskOut:
 
 
 @router.get("/masks/{name}/history")
-def mask_history(name: str, _: Manager) -> list[MaskOut]:
+def mask_history(name: str, _: Manager, page: PageDep = EVERYTHING) -> list[MaskOut]:
     with unit_of_work() as session:
-        return [_mask_out(m) for m in masks.mask_history(session, name)]
+        return [_mask_out(m) for m in page.of(masks.mask_history(session, name))]
 
 
 @router.get("/masked-counts")
-def masked_counts(_: Manager, camera_id: str | None = None) -> list[MaskedCountOut]:
+def masked_counts(_: Manager, camera_id: str | None = None, page: PageDep = EVERYTHING
+                  ) -> list[MaskedCountOut]:
     with unit_of_work() as session:
         return [MaskedCountOut.model_validate(c)
-                for c in masks.masked_counts(session, camera_id)]
+                for c in page.of(masks.masked_counts(session, camera_id))]
 
 
 @router.patch("/{camera_id}")

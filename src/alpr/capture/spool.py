@@ -12,7 +12,8 @@ import base64
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,16 +56,24 @@ class UploadReport:
     error: str | None = None
 
 
-def upload(spool: Spool, client: httpx.Client, *, server: str, key: str) -> UploadReport:
-    """Send the spooled reads in batches; stop at the first network or server error."""
+# Answers that mean "not now" (the database restarting, a proxy in between): wait as the
+# server asks (Retry-After, capped) and send the same batch again; the reads stay spooled.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRY_WAIT = 30.0
+
+
+def upload(spool: Spool, client: httpx.Client, *, server: str, key: str, retries: int = 3,
+           sleep: Callable[[float], None] = time.sleep) -> UploadReport:
+    """Send the spooled reads in batches; a 503 (database outage) is retried `retries`
+    times after its Retry-After; stop at the first error that persists."""
     report = UploadReport()
     files = spool.pending()
     for start in range(0, len(files), BATCH):
         batch = files[start : start + BATCH]
         reads = [json.loads(path.read_text(encoding="utf-8")) for path in batch]
         try:
-            response = client.post(f"{server.rstrip('/')}/api/v1/reads", json={"reads": reads},
-                                   headers={"Authorization": f"Bearer {key}"})
+            response = _post(client, f"{server.rstrip('/')}/api/v1/reads", {"reads": reads},
+                             key=key, retries=retries, sleep=sleep)
             response.raise_for_status()
         except httpx.HTTPError as error:
             report.error = f"{type(error).__name__}: {error}"
@@ -82,6 +91,25 @@ def upload(spool: Spool, client: httpx.Client, *, server: str, key: str) -> Uplo
             path.unlink()
     report.left = len(spool.pending())
     return report
+
+
+def _post(client: httpx.Client, url: str, body: dict[str, Any], *, key: str, retries: int,
+          sleep: Callable[[float], None]) -> httpx.Response:
+    for attempt in range(retries + 1):
+        response = client.post(url, json=body, headers={"Authorization": f"Bearer {key}"})
+        if response.status_code not in RETRY_STATUSES or attempt == retries:
+            return response
+        sleep(retry_wait(response.headers.get("Retry-After"), attempt))
+    raise AssertionError("unreachable")
+
+
+def retry_wait(header: str | None, attempt: int) -> float:
+    """Seconds to wait: the server's Retry-After (seconds) if sensible, else 1, 2, 4 ..."""
+    try:
+        wait = float(header) if header is not None else 2.0**attempt
+    except ValueError:
+        wait = 2.0**attempt
+    return min(max(wait, 0.0), MAX_RETRY_WAIT) if wait == wait else 1.0  # NaN: 1 s
 
 
 @dataclass(frozen=True)

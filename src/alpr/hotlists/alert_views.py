@@ -15,6 +15,8 @@ from sqlalchemy import select, tuple_
 from starlette.concurrency import run_in_threadpool
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
+from alpr.api.inputs import DB_INT_MAX
+from alpr.api.paging import MAX_PAGE
 from alpr.audit.events import AuditEvent
 from alpr.audit.listing import listed
 from alpr.audit.service import record
@@ -75,13 +77,14 @@ class ResponseOut(BaseModel):
 
 
 @router.get("")
-def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-                ) -> list[AlertOut]:
+def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+                offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0) -> list[AlertOut]:
     with unit_of_work() as session:
         # An alert shows its read's plate, place and time: hidden once the read is
         # logically deleted, like the read itself (REQ R2).
         rows = session.scalars(select(Alert).where(LIVE_ONLY.alert_condition())
-                               .order_by(Alert.created_at.desc()).limit(limit))
+                               .order_by(Alert.created_at.desc(), Alert.id.desc())
+                               .offset(offset).limit(limit))
         alerts = [AlertOut.model_validate(a) for a in rows]
         record(session, event=AuditEvent.ALERT_LIST, actor=principal.actor,
                organization=principal.organization,
@@ -102,7 +105,8 @@ def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
 async def stream(
     request: Request, principal: Receiver,
     since: Annotated[AwareDatetime | None, Query(description="Also send alerts from then")] = None,
-    limit: Annotated[int | None, Query(ge=1, description="Close after this many")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Close after this many")
+                     ] = None,
 ) -> StreamingResponse:
     """Alerts as they are raised, as Server-Sent Events (`event: alert`, JSON data)."""
     with unit_of_work() as session:

@@ -20,7 +20,7 @@ from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import responses, service, webhooks
 from alpr.hotlists.models import Alert, EntryStatus
-from alpr.hotlists.profiles import Profile, ProfileError, parse_text
+from alpr.hotlists.profiles import Profile, ProfileError, parse_text, read_list_file
 from alpr.hotlists.schemas import AlertOut
 from alpr.search.deleted_access import LIVE_ONLY
 from alpr.users.permissions import Permission
@@ -68,7 +68,7 @@ def import_command(
     policy = configured_policy()
     try:
         # Extracts are plain ASCII; latin-1 never fails on a stray byte.
-        parsed = parse_text(file.read_text(encoding="latin-1"), profile, map_, reason)
+        parsed = parse_text(read_list_file(file), profile, map_, reason)
         with unit_of_work() as session:
             result = service.import_entries(session, list_name=name, parsed=parsed,
                                             actor=actor, policy=policy,

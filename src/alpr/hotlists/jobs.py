@@ -23,7 +23,7 @@ from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.hotlists import cancellations, service
 from alpr.hotlists.models import HotList
-from alpr.hotlists.profiles import Profile, ProfileError, parse_text
+from alpr.hotlists.profiles import Profile, ProfileError, parse_text, read_list_file
 from alpr.hotlists.webhooks import deliver_due
 from alpr.jobs.registry import JOB_ACTOR, Job, JobContext, register
 
@@ -60,7 +60,7 @@ def import_drop_folder(session: Session, context: JobContext) -> str:
                 if session.scalar(select(HotList).where(HotList.name == drop.list_name)) is None:
                     service.create_list(session, name=drop.list_name, source=drop.source,
                                         actor=JOB_ACTOR, policy=context.policy, now=context.now)
-                parsed = parse_text(path.read_text(encoding="latin-1"), drop.profile, [],
+                parsed = parse_text(read_list_file(path), drop.profile, [],
                                     today=context.now.date())
                 result = service.import_entries(
                     session, list_name=drop.list_name, parsed=parsed, actor=JOB_ACTOR,

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
+from pathlib import Path
 
+from alpr.api.inputs import find_control_character, read_regular_file
 from alpr.hotlists import validation
 from alpr.reads.plates import PlateError, normalize_plate
 
@@ -36,7 +38,20 @@ class ProfileError(ValueError):
     """The whole file cannot be used (wrong layout, truncated)."""
 
 
-@dataclass(frozen=True)
+# A state-wide extract is tens of megabytes; the same bound as an upload (ALPR_MAX_UPLOAD_BYTES).
+MAX_LIST_FILE_BYTES = 256 * 1024 * 1024
+
+
+def read_list_file(path: Path, *, max_bytes: int = MAX_LIST_FILE_BYTES) -> str:
+    """A list file from the CLI or the drop folder: a regular file of bounded size (never
+    /dev/zero or a FIFO dropped in the inbox). Extracts are ASCII; latin-1 never fails."""
+    try:
+        return read_regular_file(path, max_bytes=max_bytes).decode("latin-1")
+    except ValueError as error:
+        raise ProfileError(str(error)) from error
+
+
+@dataclass(frozen=True, slots=True)  # slots: a state-wide list is a million of these
 class ParsedEntry:
     line: int
     plate: str
@@ -60,7 +75,15 @@ class ParsedFile:
 
 def _field(line: str, start: int, end: int | None = None) -> str | None:
     value = line[start:end].strip()
-    return value or None
+    return _text(value) or None
+
+
+def _text(value: str) -> str:
+    """A field's text, refused (the line is reported) if it holds a control character."""
+    problem = find_control_character(value)
+    if problem:
+        raise ValueError(f"field {problem}")
+    return value
 
 
 def _plate(raw: str | None) -> str:
@@ -244,16 +267,31 @@ def parse_csv(
         raise ProfileError("the column mapping must name the plate column")
     if "reason" not in mapping and not default_reason:
         raise ProfileError("map a reason column or give a default reason")
+    if default_reason and find_control_character(default_reason):
+        raise ProfileError(f"reason: {find_control_character(default_reason)}")
     reader = csv.DictReader(io.StringIO(text))
-    missing = [column for column in mapping.values() if column not in (reader.fieldnames or [])]
-    if missing:
-        raise ProfileError(f"columns not in the header: {missing}")
     parsed = ParsedFile()
+    try:
+        missing = [column for column in mapping.values()
+                   if column not in (reader.fieldnames or [])]
+        if missing:
+            raise ProfileError(f"columns not in the header: {missing}")
+        _csv_rows(reader, mapping, default_reason, parsed)
+    except csv.Error as error:
+        # e.g. a field over csv.field_size_limit(): the file is refused, naming the line.
+        raise ProfileError(f"line {reader.line_num + 1}: {error}") from error
+    return parsed
+
+
+def _csv_rows(reader: csv.DictReader[str], mapping: Mapping[str, str],
+              default_reason: str | None, parsed: ParsedFile) -> None:
     for row in reader:
         number = reader.line_num
 
         def value(name: str, row: dict[str, str | None] = row) -> str | None:
-            return (row.get(mapping[name]) or "").strip() or None if name in mapping else None
+            if name not in mapping:
+                return None
+            return _text((row.get(mapping[name]) or "").strip()) or None
 
         try:
             plate, state, reason, year = _checked(number, [
@@ -268,9 +306,8 @@ def parse_csv(
                 vehicle_make=value("vehicle_make"), vehicle_model=value("vehicle_model"),
                 vehicle_color=value("vehicle_color"),
             ))
-        except RecordError as error:
+        except ValueError as error:  # a field check, or a control character in any field
             parsed.problems.append((number, str(error)))
-    return parsed
 
 
 class Profile(StrEnum):

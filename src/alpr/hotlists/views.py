@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from alpr.api.deps import PolicyDep, Principal, require, unprocessable
+from alpr.api.inputs import DB_INT_MAX
+from alpr.api.paging import DEFAULT_PAGE, EVERYTHING, MAX_PAGE, PageDep
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.service import get_camera
@@ -96,11 +99,11 @@ class Flag(BaseModel):
 
 
 @router.get("")
-def lists(_: Enterer) -> list[ListOut]:
+def lists(_: Enterer, page: PageDep = EVERYTHING) -> list[ListOut]:
     with unit_of_work() as session:
         counts = service.entry_counts(session)
         return [ListOut.model_validate(h).model_copy(update={"counts": counts.get(h.id, {})})
-                for h in service.all_lists(session)]
+                for h in page.of(service.all_lists(session))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -130,20 +133,26 @@ async def import_file(
     a `force_reason`, is refused and the active list kept."""
     text = (await file.read()).decode("latin-1")
     file_name = file.filename or "upload"
-    try:
-        parsed = parse_text(text, profile, mapping or [], reason)
-        with unit_of_work() as session:
-            result = service.import_entries(session, list_name=name, parsed=parsed,
-                                            actor=principal.actor, policy=policy,
-                                            file_name=file_name, force_reason=force_reason)
-    except (ProfileError, service.HotlistError) as error:
-        with unit_of_work() as session:
-            service.record_import_refusal(session, list_name=name, file_name=file_name,
-                                          error=error, actor=principal.actor,
-                                          organization=principal.organization)
-        raise unprocessable(error) from error
-    return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
-                     replaced=result.replaced, problems=result.problems)
+
+    def run() -> ImportOut:
+        # Parsing and writing a state-wide list takes seconds: a worker thread does it, so
+        # ingest and /health keep answering on the event loop meanwhile (issue 18.7).
+        try:
+            parsed = parse_text(text, profile, mapping or [], reason)
+            with unit_of_work() as session:
+                result = service.import_entries(session, list_name=name, parsed=parsed,
+                                                actor=principal.actor, policy=policy,
+                                                file_name=file_name, force_reason=force_reason)
+        except (ProfileError, service.HotlistError) as error:
+            with unit_of_work() as session:
+                service.record_import_refusal(session, list_name=name, file_name=file_name,
+                                              error=error, actor=principal.actor,
+                                              organization=principal.organization)
+            raise unprocessable(error) from error
+        return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
+                         replaced=result.replaced, problems=result.problems)
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/snapshot")
@@ -163,9 +172,10 @@ def snapshot(principal: Snapshotter) -> Response:
 def entries(
     _: Enterer, list_name: str | None = None, entry_status: EntryStatus | None = None,
     plate: Annotated[str | None, Query(description="plate contains")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> list[EntryOut]:
+    """A page of entries (a state-wide list is millions: 100 by default, at most 1000)."""
     with unit_of_work() as session:
         rows = service.list_entries(session, list_name=list_name, status=entry_status,
                                     plate=plate, limit=limit, offset=offset)

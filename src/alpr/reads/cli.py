@@ -60,6 +60,8 @@ def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
 ) -> None:
     """Ingest a JSONL file of reads (image paths relative to the file)."""
+    if not file.is_file():
+        raise fail(f"{file} is not a regular file")
     summary = run_import(file, actor=cli_actor())
     print_summary(summary)
     if summary.rejected and not summary.accepted and not summary.duplicates:

@@ -21,6 +21,7 @@ from alpr.hotlists.alerts import raise_alerts
 from alpr.hotlists.models import Alert
 from alpr.reads.models import Read, ReadCorrection
 from alpr.reads.plates import PlateError, confusion_key, exact_key, normalize_plate
+from alpr.reads.storage import stored_capture_time
 
 
 class CorrectionError(ValueError):
@@ -46,7 +47,7 @@ def correct_read(
         raise CorrectionError(f"plate: {error}") from error
     read = session.execute(
         select(Read.id, Read.captured_at, Read.plate_normalized, Read.camera_id)
-        .where(Read.id == read_id)
+        .where(Read.id == read_id, Read.captured_at == stored_capture_time(session, read_id))
     ).one_or_none()
     if read is None:
         raise CorrectionError(f"no read {read_id}")

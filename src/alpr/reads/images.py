@@ -14,6 +14,7 @@ import io
 import os
 import shutil
 import tempfile
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -26,26 +27,43 @@ from alpr.reads.keys import DataKeyError, KeyRing
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# A 4K camera frame is 8.3 megapixels; far beyond that is an attack, not a photo.
+MAX_IMAGE_PIXELS = 40_000_000
 
 
 class ImageError(ValueError):
     """Bytes that are not an acceptable image."""
 
 
-def check_image(data: bytes) -> str:
-    """Return the image's SHA-256 if the bytes are a whole JPEG, PNG or WebP image."""
+def check_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> str:
+    """Return the image's SHA-256 if the bytes are a whole JPEG, PNG or WebP image.
+
+    The header is read first: a format or a size we do not take is refused before any
+    pixel is decoded (a decompression bomb is a few KB declaring billions of pixels).
+    Then the whole image is decoded: a truncated JPEG passes `verify()`, not `load()`.
+    """
     if not data:
         raise ImageError("image is empty")
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageError(f"image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
-            image.verify()  # walks the whole file: truncated or corrupt data raises here
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=sorted(ALLOWED_FORMATS)) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise ImageError(f"image has {width}x{height} pixels; at most {max_pixels}")
+                image.verify()  # structure and checksums (PNG CRCs)
+            with Image.open(io.BytesIO(data), formats=sorted(ALLOWED_FORMATS)) as image:
+                image.load()  # every pixel: truncated or corrupt data raises here
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageError(f"image refused as a decompression bomb ({error})") from error
+    except UnidentifiedImageError as error:
+        raise ImageError("not a readable image (not JPEG, PNG or WebP)") from error
+    except (OSError, SyntaxError, ValueError, MemoryError, EOFError) as error:
         raise ImageError(f"not a readable image ({error})") from error
-    if image_format not in ALLOWED_FORMATS:
-        raise ImageError(f"image format {image_format} not accepted (JPEG, PNG or WebP)")
     return hashlib.sha256(data).hexdigest()
 
 

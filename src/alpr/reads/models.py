@@ -25,8 +25,8 @@ class Read(Base):
         {"postgresql_partition_by": "RANGE (captured_at)"},
     )
 
-    # The source's UUID: the same read sent twice is stored once. The partition key must be
-    # part of the primary key on PostgreSQL, so a read is identified by (id, captured_at).
+    # The source's UUID. The partition key must be part of the primary key on PostgreSQL,
+    # so the table's key is (id, captured_at); `read_ids` keeps the id itself unique.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     captured_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -53,6 +53,23 @@ class Read(Base):
     # JSON: what the source sent that has no column here (unknown fields, a foreign
     # product's own record), size-limited; never a reason to refuse the read.
     source_extra: Mapped[str | None] = mapped_column(Text)
+
+
+class ReadId(Base):
+    """Every stored read's id, once: idempotency by the read id alone (REQ A1).
+
+    `reads` is partitioned by day on PostgreSQL, so its primary key must include
+    captured_at and cannot stop the same id arriving again with another time. This small
+    unpartitioned table can: ingest claims the id here first (INSERT .. ON CONFLICT DO
+    NOTHING) and stores the read only if the claim is new. Retention deletes a read's id
+    together with the read.
+    """
+
+    __tablename__ = "read_ids"
+    __table_args__ = (Index("ix_read_ids_captured_at", "captured_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    captured_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # Column order used by the bulk paths (COPY on PostgreSQL, executemany on SQLite).

@@ -69,7 +69,10 @@ def ensure_partitions(session: Session, days: Iterable[date]) -> list[str]:
     missing = sorted(name for name in wanted if name not in present)
     if not missing:
         return []
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PARTITION_LOCK_KEY})
+    # Keyed by schema too: advisory locks are database-wide, and schemas sharing a database
+    # (parallel test runs, several deployments) must not wait on each other's partitions.
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), :key)"),
+                    {"key": _PARTITION_LOCK_KEY})
     for name in missing:
         day = wanted[name]
         # Names and bounds come from a date, never from user text.

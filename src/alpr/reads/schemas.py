@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from alpr.api.inputs import Instant, SafeText
 from alpr.hotlists.schemas import AlertOut
 
 
@@ -19,20 +20,22 @@ class ReadIn(BaseModel):
     never a reason to refuse it; a known field with a wrong value is.
     """
 
-    model_config = ConfigDict(extra="allow")
+    # Unknown fields are kept in the read's raw source record (issue 20), never a reason to
+    # refuse it; NaN and infinities are never numbers.
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     id: uuid.UUID = Field(description="The source's id for this read; resends are ignored")
-    plate: str = Field(min_length=1, max_length=32)
+    plate: SafeText = Field(min_length=1, max_length=32)
     confidence: float = Field(ge=0, le=1)
-    region: str | None = Field(default=None, max_length=8, description="State or country")
-    captured_at: AwareDatetime
-    camera_id: str | None = Field(
+    region: SafeText | None = Field(default=None, max_length=8, description="State or country")
+    captured_at: Instant
+    camera_id: SafeText | None = Field(
         default=None, max_length=64, description="Defaults to the authenticated camera"
     )
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     heading: float | None = Field(default=None, ge=0, lt=360)
-    candidates: list[str] = Field(
+    candidates: list[SafeText] = Field(
         default_factory=list,
         max_length=10,
         description="Other readings the recognizer found plausible, best first;"
@@ -42,11 +45,11 @@ class ReadIn(BaseModel):
         default=None, min_length=4, max_length=4,
         description="The plate's [x, y, w, h] in image pixels; checked against image masks",
     )
-    plate_image: str | None = None
-    vehicle_image: str | None = None
-    vehicle_color: str | None = Field(default=None, max_length=40)
-    vehicle_make: str | None = Field(default=None, max_length=40)
-    vehicle_model: str | None = Field(default=None, max_length=40)
+    plate_image: SafeText | None = None
+    vehicle_image: SafeText | None = None
+    vehicle_color: SafeText | None = Field(default=None, max_length=40)
+    vehicle_make: SafeText | None = Field(default=None, max_length=40)
+    vehicle_model: SafeText | None = Field(default=None, max_length=40)
 
 
 class ItemStatus(StrEnum):

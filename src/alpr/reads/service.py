@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from alpr.api.inputs import find_control_character
 from alpr.audit.batches import record_accepted_batch
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
@@ -38,6 +39,10 @@ from alpr.reports import tally
 IMAGE_FIELDS = ("plate_image", "vehicle_image")
 # At most this many rejections are copied into one audit entry; the count is always exact.
 _AUDITED_REJECTIONS = 100
+# A read is identified by its id alone: a resend with other fields (another capture time,
+# another plate) is the same read sent again, never a second read or a second alert.
+_ALREADY_STORED = "id: a read with this id is already stored; this copy is ignored"
+_REPEATED_IN_BATCH = "id: repeated in this batch; only its first copy counts"
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ def ingest(
             row, image_data, others = _check(batch, item)
         except _RejectedError as why:
             results[index] = ItemResult(
-                index=index, id=read_id, status=ItemStatus.REJECTED, reason=str(why)
+                index=index, id=read_id, status=ItemStatus.REJECTED, reason=_printable(str(why))
             )
             continue
         except _MaskedError as masked:
@@ -145,7 +150,8 @@ def ingest(
             )
             continue
         if row["id"] in candidates:
-            results[index] = ItemResult(index=index, id=read_id, status=ItemStatus.DUPLICATE)
+            results[index] = ItemResult(index=index, id=read_id, status=ItemStatus.DUPLICATE,
+                                        reason=_REPEATED_IN_BATCH)
             continue
         candidates[row["id"]] = (index, row, image_data)
         if others:
@@ -162,8 +168,12 @@ def ingest(
         alternatives=alternatives,
     )
     for candidate_id, (index, _, _) in candidates.items():
-        status = ItemStatus.ACCEPTED if candidate_id in inserted else ItemStatus.DUPLICATE
-        results[index] = ItemResult(index=index, id=str(candidate_id), status=status)
+        if candidate_id in inserted:
+            results[index] = ItemResult(index=index, id=str(candidate_id),
+                                        status=ItemStatus.ACCEPTED)
+        else:
+            results[index] = ItemResult(index=index, id=str(candidate_id),
+                                        status=ItemStatus.DUPLICATE, reason=_ALREADY_STORED)
     _note_reads(batch, [row for row in fresh if row["id"] in inserted])
     # Durable yearly figures (REQ P1): the count outlives the reads' retention.
     tally.count_reads(session, [row["captured_at"] for row in fresh if row["id"] in inserted])
@@ -180,7 +190,15 @@ def ingest(
 
 def _raw_id(data: Mapping[str, Any]) -> str | None:
     value = data.get("id") if isinstance(data, Mapping) else None
-    return str(value)[:64] if value is not None else None
+    return _printable(str(value)[:64]) if value is not None else None
+
+
+def _printable(text: str) -> str:
+    """Text as it may be echoed and audited: control characters written as escapes (a NUL
+    cannot even be stored in PostgreSQL's text or JSON)."""
+    if find_control_character(text) is None:
+        return text
+    return "".join(c if find_control_character(c) is None else ascii(c)[1:-1] for c in text)
 
 
 def _check(

@@ -7,61 +7,62 @@ in without building ORM objects.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from psycopg import errors as pg_errors
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from alpr.reads.models import READ_COLUMNS, Read
+from alpr.reads.models import READ_COLUMNS, Read, ReadId
 from alpr.reads.partitions import ensure_partitions
-
-ReadKey = tuple[uuid.UUID, datetime]
 
 
 def insert_reads(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert the rows not stored yet; return the ids actually inserted (the rest are repeats)."""
+    """Insert the rows not stored yet; return the ids actually inserted (the rest are repeats).
+
+    A read is a repeat when its id is stored, whatever its other fields say (another
+    capture time included): the id is claimed in `read_ids` first, and only the rows whose
+    claim is new go into `reads`. On PostgreSQL a concurrent transaction claiming the same
+    id waits for this one, then finds it taken, so an id is stored once under any
+    concurrency; SQLite holds the write lock from BEGIN IMMEDIATE.
+    """
     if not rows:
         return set()
+    claimed = claim_ids(session, rows)
+    fresh = [row for row in rows if row["id"] in claimed]
+    if not fresh:
+        return set()
     if session.get_bind().dialect.name == "postgresql":
-        return _insert_postgresql(session, rows)
-    # SQLite transactions hold the write lock from BEGIN IMMEDIATE, so nobody can store one
-    # of these reads between this check and the insert.
-    stored = _already_stored(session, [(row["id"], row["captured_at"]) for row in rows])
-    fresh = [row for row in rows if (row["id"], row["captured_at"]) not in stored]
-    if fresh:
-        session.execute(sqlite_insert(Read).on_conflict_do_nothing(), fresh)
-    return {row["id"] for row in fresh}
+        ensure_partitions(session, {row["captured_at"].date() for row in fresh})
+        # COPY is the fastest way in, and every row is new: its id was just claimed. A row
+        # stored around `read_ids` (an old tool, a restore) makes COPY fail on the primary
+        # key; then an insert that skips stored rows keeps the batch going.
+        try:
+            with session.begin_nested():
+                _copy(session, fresh)
+        except pg_errors.UniqueViolation:
+            return set(session.scalars(
+                pg_insert(Read).on_conflict_do_nothing().returning(Read.id), fresh))
+        return claimed
+    return set(session.scalars(
+        sqlite_insert(Read).on_conflict_do_nothing().returning(Read.id), fresh))
 
 
-def _already_stored(session: Session, keys: Sequence[ReadKey]) -> set[ReadKey]:
-    times = [captured_at for _, captured_at in keys]
-    query = select(Read.id, Read.captured_at).where(
-        and_(
-            Read.id.in_([read_id for read_id, _ in keys]),
-            Read.captured_at >= min(times),
-            Read.captured_at <= max(times),
-        )
-    )
-    return {(row.id, row.captured_at) for row in session.execute(query)}
+def claim_ids(session: Session, rows: Sequence[Mapping[str, Any]]) -> set[uuid.UUID]:
+    """Record each row's id in `read_ids`; return the ids that were not there before."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ReadId).on_conflict_do_nothing(index_elements=["id"]).returning(ReadId.id)
+    claims = [{"id": row["id"], "captured_at": row["captured_at"]} for row in rows]
+    return set(session.scalars(statement, claims))
 
 
-def _insert_postgresql(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    ensure_partitions(session, {row["captured_at"].date() for row in rows})
-    # Optimistic: new reads are the rule and COPY is the fastest way in. A retried batch (or
-    # another worker storing the same reads) makes COPY fail on the primary key; then an
-    # insert that skips stored rows tells us which ones went in.
-    try:
-        with session.begin_nested():
-            _copy(session, rows)
-        return {row["id"] for row in rows}
-    except pg_errors.UniqueViolation:
-        statement = pg_insert(Read).on_conflict_do_nothing().returning(Read.id)
-        return set(session.scalars(statement, rows))
+def stored_capture_time(session: Session, read_id: uuid.UUID) -> datetime | None:
+    """When the stored read with this id was captured (the key to its row in `reads`)."""
+    return session.scalar(select(ReadId.captured_at).where(ReadId.id == read_id))
 
 
 def _copy(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -14,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
+from alpr.api.inputs import JsonError, parse_json
+from alpr.api.limits import JSON_STATE_KEY
 from alpr.cameras.service import get_camera
 from alpr.db.session import unit_of_work
 from alpr.hotlists.alert_views import announce_alerts
@@ -84,10 +85,13 @@ async def post_reads(
 
 
 async def _json_body(request: Request) -> Any:
+    if JSON_STATE_KEY in request.scope.get("state", {}):
+        return request.scope["state"][JSON_STATE_KEY]  # parsed (and limited) by the gate
     try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"body is not JSON: {error}") from error
+        return parse_json(await request.body(), max_depth=request.app.state.settings
+                          .max_json_depth)
+    except JsonError as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
 
 
 def _batch(body: Any) -> list[Any]:
@@ -126,11 +130,9 @@ async def _multipart_items(request: Request) -> list[IngestItem]:
             status.HTTP_422_UNPROCESSABLE_CONTENT, "multipart upload needs a text part 'reads'"
         )
     try:
-        reads = _batch(json.loads(raw))
-    except json.JSONDecodeError as error:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, f"part 'reads' is not JSON: {error}"
-        ) from error
+        reads = _batch(parse_json(raw, max_depth=request.app.state.settings.max_json_depth))
+    except JsonError as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"part 'reads': {error}") from error
     files = {
         name: await value.read()
         for name, value in form.multi_items()

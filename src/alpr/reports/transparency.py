@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alpr.api.deps import PolicyDep, public
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.cameras.models import Camera
 from alpr.db.session import unit_of_work
 from alpr.policy import Policy
@@ -173,8 +174,8 @@ def transparency(policy: PolicyDep) -> HTMLResponse:
 
 
 @router.get("/transparency/chain-heads.json", dependencies=[Depends(public)])
-def chain_heads() -> list[dict[str, Any]]:
+def chain_heads(page: PageDep = EVERYTHING) -> list[dict[str, Any]]:
     """The published heads, newest first, for anyone keeping their own copy."""
     with unit_of_work() as session:
         return [{"day": h.day.isoformat(), "last_id": h.last_id, "hash": h.hash}
-                for h in publication.history(session)]
+                for h in page.of(publication.history(session))]

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alpr.api.deps import PolicyDep, Principal, require, unprocessable
+from alpr.api.inputs import MAX_YEAR, MIN_YEAR
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.reports import annual, audits, operator
@@ -85,9 +87,9 @@ def _detail(audit: Audit, session: Any) -> dict[str, Any]:
 
 
 @router.get("")
-def list_audits(principal: Auditor) -> list[AuditOut]:
+def list_audits(principal: Auditor, page: PageDep = EVERYTHING) -> list[AuditOut]:
     with unit_of_work() as session:
-        return [AuditOut.model_validate(a) for a in audits.all_audits(session)]
+        return [AuditOut.model_validate(a) for a in page.of(audits.all_audits(session))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -109,7 +111,8 @@ def run(given: RunIn, principal: Auditor, policy: PolicyDep) -> AuditOut:
 
 
 @router.get("/annual/{year}")
-def annual_report(year: int, principal: Auditor) -> dict[str, Any]:
+def annual_report(year: Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR)], principal: Auditor
+                  ) -> dict[str, Any]:
     """Compute (and store) the year's annual report (REQ P1)."""
     with unit_of_work() as session:
         return annual.generate(session, year=year, actor=principal.actor, now=utcnow()).data

@@ -32,7 +32,7 @@ from alpr.audit.service import record
 from alpr.hotlists.models import Alert, AlertResponse, WebhookDelivery
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
-from alpr.reads.models import READ_COLUMNS, Read
+from alpr.reads.models import READ_COLUMNS, Read, ReadId
 from alpr.reads.partitions import existing_partitions, is_partitioned, partition_day
 from alpr.retention.holds import held_condition
 from alpr.retention.models import Hold, HoldRead
@@ -115,6 +115,8 @@ def drop_detached(session: Session, now: datetime | None = None) -> dict[str, in
     removed = {}
     for name in names:
         removed[name] = session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+        # The day's ids go with its reads (the kept ones were moved out of this table).
+        session.execute(text(f"DELETE FROM read_ids i USING {name} d WHERE i.id = d.id"))
         session.execute(text(f"DROP TABLE {name}"))
     if removed:
         record(session, event=AuditEvent.RETENTION_PURGE, actor=ACTOR, now=now, details={
@@ -193,6 +195,7 @@ def _delete_rows(session: Session, cutoff: datetime, hit_cutoff: datetime,
         session.execute(delete(Read).where(
             or_(*(and_(Read.id == row.id, Read.captured_at == row.captured_at)
                   for row in doomed))))
+        session.execute(delete(ReadId).where(ReadId.id.in_([row.id for row in doomed])))
         result.removed += len(doomed)
         if len(doomed) < BATCH:
             break

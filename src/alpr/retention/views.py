@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 
 from alpr.api.deps import PolicyDep, Principal, require, unprocessable
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.policy import Policy
@@ -57,9 +58,9 @@ def _download_out(download: Download, now: datetime) -> DownloadOut:
 
 
 @router.get("/holds")
-def get_holds(_: Manager, policy: PolicyDep) -> list[HoldOut]:
+def get_holds(_: Manager, policy: PolicyDep, page: PageDep = EVERYTHING) -> list[HoldOut]:
     """Every hold with its status, reads and re-verification deadline."""
-    return list_holds(policy)
+    return page.of(list_holds(policy))
 
 
 @router.post("/holds", status_code=status.HTTP_201_CREATED)
@@ -124,9 +125,10 @@ def _act(hold_id: int, principal: Principal, policy: Policy, action: holds.HoldA
 
 
 @router.get("/downloads")
-def get_downloads(_: Manager, overdue: bool = False) -> list[DownloadOut]:
+def get_downloads(_: Manager, overdue: bool = False, page: PageDep = EVERYTHING
+                  ) -> list[DownloadOut]:
     """Data that left the system and its destruction deadline; `overdue` for late ones (R7)."""
-    return list_downloads(overdue_only=overdue)
+    return page.of(list_downloads(overdue_only=overdue))
 
 
 @router.post("/downloads/{download_id}/destroyed")

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.retention.evidence import evidence_key
@@ -46,9 +47,9 @@ Manager = Annotated[Principal, Depends(require(Permission.SHARING_MANAGE))]
 
 
 @router.get("/agencies")
-def list_agencies(_: Manager) -> list[AgencyOut]:
+def list_agencies(_: Manager, page: PageDep = EVERYTHING) -> list[AgencyOut]:
     with unit_of_work() as session:
-        return [AgencyOut.model_validate(a) for a in agencies.all_agencies(session)]
+        return [AgencyOut.model_validate(a) for a in page.of(agencies.all_agencies(session))]
 
 
 @router.post("/agencies", status_code=status.HTTP_201_CREATED)
@@ -63,9 +64,11 @@ def add_agency(body: AgencyIn, principal: Manager) -> AgencyOut:
 
 
 @router.get("/agencies/{agency_id}/agreements")
-def list_agreements(agency_id: int, _: Manager) -> list[AgreementOut]:
+def list_agreements(agency_id: int, _: Manager, page: PageDep = EVERYTHING
+                    ) -> list[AgreementOut]:
     with unit_of_work() as session:
-        return [AgreementOut.model_validate(a) for a in agencies.agreements(session, agency_id)]
+        return [AgreementOut.model_validate(a)
+                for a in page.of(agencies.agreements(session, agency_id))]
 
 
 @router.post("/agencies/{agency_id}/agreements", status_code=status.HTTP_201_CREATED)
@@ -81,9 +84,11 @@ def add_agreement(agency_id: int, body: AgreementIn, principal: Manager) -> Agre
 
 
 @router.get("/requests")
-def list_requests(_: Manager, state: RequestStatus | None = None) -> list[ShareRequestOut]:
+def list_requests(_: Manager, state: RequestStatus | None = None, page: PageDep = EVERYTHING
+                  ) -> list[ShareRequestOut]:
     with unit_of_work() as session:
-        return [ShareRequestOut.model_validate(r) for r in requests.all_requests(session, state)]
+        return [ShareRequestOut.model_validate(r)
+                for r in page.of(requests.all_requests(session, state))]
 
 
 @router.post("/requests", status_code=status.HTTP_201_CREATED)
@@ -149,17 +154,18 @@ def transfer(request_id: int, body: TransferIn, principal: Manager, policy: Poli
 
 
 @router.get("/report")
-def report(_: Manager, since: datetime | None = None, until: datetime | None = None
-           ) -> list[ReportRow]:
+def report(_: Manager, since: datetime | None = None,
+           until: datetime | None = None, page: PageDep = EVERYTHING) -> list[ReportRow]:
     """The record of every agency shared with (REQ S5)."""
     with unit_of_work() as session:
-        return requests.report(session, since=since, until=until)
+        return page.of(requests.report(session, since=since, until=until))
 
 
 @router.get("/public-records")
-def list_public_records(_: Manager) -> list[PublicRecordsOut]:
+def list_public_records(_: Manager, page: PageDep = EVERYTHING) -> list[PublicRecordsOut]:
     with unit_of_work() as session:
-        return [PublicRecordsOut.model_validate(r) for r in public_records.all_requests(session)]
+        return [PublicRecordsOut.model_validate(r)
+                for r in page.of(public_records.all_requests(session))]
 
 
 @router.post("/public-records", status_code=status.HTTP_201_CREATED)
@@ -183,9 +189,9 @@ def public_records_export(request_id: int, body: AggregateIn, principal: Manager
 
 
 @router.get("/incidents")
-def list_incidents(_: Manager) -> list[IncidentOut]:
+def list_incidents(_: Manager, page: PageDep = EVERYTHING) -> list[IncidentOut]:
     with unit_of_work() as session:
-        return [IncidentOut.model_validate(i) for i in incidents.all_incidents(session)]
+        return [IncidentOut.model_validate(i) for i in page.of(incidents.all_incidents(session))]
 
 
 @router.post("/incidents", status_code=status.HTTP_201_CREATED)
@@ -201,9 +207,11 @@ def add_incident(body: IncidentIn, principal: Manager, policy: PolicyDep) -> lis
 
 
 @router.get("/incidents/tasks")
-def list_tasks(_: Manager, open_only: bool = True) -> list[TaskOut]:
+def list_tasks(_: Manager, open_only: bool = True, page: PageDep = EVERYTHING
+               ) -> list[TaskOut]:
     with unit_of_work() as session:
-        return [TaskOut.model_validate(t) for t in incidents.tasks(session, open_only=open_only)]
+        return [TaskOut.model_validate(t)
+                for t in page.of(incidents.tasks(session, open_only=open_only))]
 
 
 @router.post("/incidents/tasks/{task_id}/complete")

@@ -21,6 +21,7 @@ from alpr.api.deps import (
     require,
     unprocessable,
 )
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
@@ -90,9 +91,9 @@ def logout_endpoint(
 
 
 @router.get("")
-def list_users(_: Manager) -> list[UserOut]:
+def list_users(_: Manager, page: PageDep = EVERYTHING) -> list[UserOut]:
     with unit_of_work() as session:
-        return [UserOut.model_validate(u) for u in service.all_users(session)]
+        return [UserOut.model_validate(u) for u in page.of(service.all_users(session))]
 
 
 @router.get("/report")
