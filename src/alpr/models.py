@@ -12,6 +12,7 @@ from alpr.cameras.models import (
     TicketNotice,
     TroubleTicket,
 )
+from alpr.capture.models import CaptureId
 from alpr.hotlists.models import (
     Alert,
     AlertResponse,
@@ -56,6 +57,7 @@ __all__ = [
     "AuditFinding",
     "AuditSample",
     "Camera",
+    "CaptureId",
     "DeletedReadApproval",
     "Device",
     "Download",

@@ -18,22 +18,31 @@ from typing import Any, Protocol
 
 import cv2
 import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.masks import CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
+from alpr.capture.models import CaptureId
 from alpr.capture.sources import CaptureError, Frame, SourceKind, open_source, redact, source_kind
+from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
+from alpr.reads.schemas import IngestReport, ItemStatus
 from alpr.reads.service import IngestItem, ingest
 from alpr.recognition.interfaces import Box, Image, PlateResult
 from alpr.recognition.tracking import Pass, PlateTracker
 
 MAX_VEHICLE_WIDTH = 1280  # stored overview images are downscaled to this width
 BATCH_SIZE = 20
+# Read ids of captured passes: uuid5 in this namespace of the pass's source key.
+CAPTURE_NAMESPACE = uuid.UUID("5b0f3c6e-8a43-5d0e-9a4f-1c2d7e9b6a10")
 # A live stream's reads are stored at least this often, even when the batch is not full.
 MAX_BATCH_DELAY_S = 2.0
 
@@ -218,17 +227,29 @@ def _store(
         return
     items = [pass_to_item(p, camera_id, position) for p in passes]
     with unit_of_work() as session:
+        fresh = claim_capture_ids(session, items)
         report = ingest(
-            session, items, actor=actor, policy=policy, images=images, max_clock_skew=max_clock_skew
+            session,
+            [items[i] for i in fresh],
+            actor=actor,
+            policy=policy,
+            images=images,
+            max_clock_skew=max_clock_skew,
         )
+        release_rejected(session, report, [items[i] for i in fresh])
     summary.passes += len(passes)
     summary.alerts.extend(report.alerts)
     summary.accepted += report.accepted
-    summary.duplicates += report.duplicates
+    summary.duplicates += report.duplicates + len(passes) - len(fresh)
     summary.rejected += report.rejected
     summary.masked += report.masked
+    for index in sorted(set(range(len(passes))) - set(fresh)):
+        one = passes[index]
+        summary.reads.append(
+            PassRead(one.plate, one.confidence, one.first_seen, one.frames, "duplicate")
+        )
     for result in report.results:
-        one = passes[result.index]
+        one = passes[fresh[result.index]]
         summary.reads.append(
             PassRead(
                 one.plate,
@@ -241,10 +262,65 @@ def _store(
         )
 
 
+def capture_read_id(one: Pass) -> uuid.UUID:
+    """The read id of a pass: stable for a pass of a file or stream moment, else random."""
+    if one.source_key:
+        return uuid.uuid5(CAPTURE_NAMESPACE, one.source_key)
+    return uuid.uuid4()
+
+
+def claim_capture_ids(session: Session, items: list[IngestItem]) -> list[int]:
+    """Record the items' read ids; return the indexes of those not captured before.
+
+    The claim is an insert that skips known ids: a parallel capture of the same source
+    waits on the other's uncommitted claim (PostgreSQL) or on the write lock (SQLite), then
+    finds it taken, so the same pass is never stored twice.
+    """
+    if not items:
+        return []
+    now = utcnow()
+    ids = [uuid.UUID(str(item.data["id"])) for item in items]
+    rows = [
+        {
+            "id": read_id,
+            "captured_at": datetime.fromisoformat(str(item.data["captured_at"])),
+            "claimed_at": now,
+        }
+        for read_id, item in zip(ids, items, strict=True)
+    ]
+    claimed: set[uuid.UUID]
+    if session.get_bind().dialect.name == "postgresql":
+        statement = pg_insert(CaptureId).on_conflict_do_nothing().returning(CaptureId.id)
+        claimed = set(session.scalars(statement, rows))
+    else:
+        known = set(session.scalars(select(CaptureId.id).where(CaptureId.id.in_(ids))))
+        new_rows = list({row["id"]: row for row in rows if row["id"] not in known}.values())
+        if new_rows:
+            session.execute(sqlite_insert(CaptureId).on_conflict_do_nothing(), new_rows)
+        claimed = set(ids) - known
+    fresh: list[int] = []
+    for index, read_id in enumerate(ids):
+        if read_id in claimed:
+            claimed.discard(read_id)  # the same id twice in one batch: the first one counts
+            fresh.append(index)
+    return fresh
+
+
+def release_rejected(session: Session, report: IngestReport, items: list[IngestItem]) -> None:
+    """A rejected read was not stored: capturing it again (say, with a fixed time) may."""
+    rejected = [
+        uuid.UUID(str(items[result.index].data["id"]))
+        for result in report.results
+        if result.status == ItemStatus.REJECTED
+    ]
+    if rejected:
+        session.execute(delete(CaptureId).where(CaptureId.id.in_(rejected)))
+
+
 def pass_to_item(one: Pass, camera_id: str, position: dict[str, float | None]) -> IngestItem:
     """One vehicle pass as a read to ingest, with its plate crop and overview image."""
     data: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
+        "id": str(capture_read_id(one)),
         "plate": one.plate,
         "confidence": one.confidence,
         "region": one.region.upper()[:8] if one.region else None,
