@@ -28,6 +28,7 @@ from alpr.audit.service import record
 from alpr.cameras.masks import CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
 from alpr.capture.models import CaptureId
+from alpr.capture.motion import MotionGate
 from alpr.capture.sources import CaptureError, Frame, SourceKind, open_source, redact, source_kind
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
@@ -74,6 +75,7 @@ class CaptureSummary:
     duplicates: int = 0
     rejected: int = 0
     masked: int = 0  # passes inside a privacy mask: counted, never stored (REQ C4)
+    unchanged: int = 0  # video frames like the last recognized one: not recognized again
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # unreadable files (skipped)
     reads: list[PassRead] = field(default_factory=list)
@@ -119,12 +121,15 @@ def run_capture(
     progress: Callable[[int], None] | None = None,
     frames: Iterable[Frame] | None = None,
     stills: bool | None = None,
+    motion: bool | None = None,
 ) -> CaptureSummary:
     """Recognize every sampled frame of a source and ingest one read per vehicle pass.
 
     `frames` replaces opening `source_spec` (frames from elsewhere); `stills` says whether
     each frame is a separate photo (default: a folder or image is, a video or stream is not).
-    `progress` is called with the number of frames done.
+    `progress` is called with the number of frames done. With `motion` (default: on for
+    video and streams) a frame that did not change since the last recognized one takes
+    that frame's plates instead of being recognized again (`capture.motion`).
     """
     camera = check_camera(camera_id, lat=lat, lon=lon)
     with unit_of_work() as session:
@@ -144,6 +149,8 @@ def run_capture(
             start=start,
             on_error=lambda error: summary.errors.append(str(error)),
         )
+    gate = MotionGate() if (motion if motion is not None else not stills) else None
+    last_results: list[PlateResult] = []
     tracker = PlateTracker(min_frames=min_frames, stills=stills)
     hidden = PlateTracker(min_frames=min_frames, stills=stills)  # masked plates: counted only
     position = {"lat": lat, "lon": lon, "heading": heading}
@@ -166,7 +173,9 @@ def run_capture(
 
     try:
         for frame in frames:
-            shown, masked = split_masked(recognizer.recognize(frame.image), masks)
+            if gate is None or gate.changed(frame.image):
+                last_results = recognizer.recognize(frame.image)
+            shown, masked = split_masked(last_results, masks)
             closed = tracker.update(frame, shown)
             _count_masked(hidden.update(frame, masked), summary)
             summary.frames += 1
@@ -184,6 +193,7 @@ def run_capture(
         store()
         _count_masked(hidden.flush(), summary)
         summary.dropped = tracker.dropped
+        summary.unchanged = gate.skipped_total if gate else 0
         summary.seconds = time.monotonic() - started
         _audit(summary, actor)
     return summary
