@@ -196,6 +196,88 @@ def save_failures(score: Score, limit: int = 8) -> list[Path]:
     return written
 
 
+def previous_engine() -> Recognizer:
+    """The engine as shipped before issue 19 (same models; its switches all off)."""
+    from alpr.recognition.engines.crnn import CrnnReader
+    from alpr.recognition.engines.rapidocr import PaddleDetector, PaddleReader
+
+    return Recognizer(PaddleDetector(), PaddleReader(), CrnnReader())
+
+
+def speed_one(engine: str, limit: int) -> dict[str, float]:
+    """ms per 720p and 1080p frame and 1080p video frames/s, in this process's threads."""
+    from alpr.capture.motion import MotionGate
+    from alpr.capture.sample_video import write_sample_clip
+
+    recognizer = previous_engine() if engine == "previous" else load_recognizer()
+    recognizer.recognize(np.zeros((720, 1280, 3), dtype=np.uint8))  # load, warm up
+    photos = [cv2.imread(str(s.path)) for s in load_photos(DATA / "openalpr-us-dev", limit)]
+    out: dict[str, float] = {}
+    for label, size in (("720p", (1280, 720)), ("1080p", (1920, 1080))):
+        frames = [cv2.resize(p, size, interpolation=cv2.INTER_AREA if p.shape[1] > size[0]
+                             else cv2.INTER_LINEAR) for p in photos]
+        times = []
+        for frame in frames:
+            start = time.perf_counter()
+            recognizer.recognize(frame)
+            times.append(1000 * (time.perf_counter() - start))
+        out[f"{label} mean ms"] = statistics.fmean(times)
+        out[f"{label} median ms"] = statistics.median(times)
+    # A 1080p video: the sample traffic clip (vehicles passing, empty road between),
+    # decoded and scaled up as a 1080p camera would deliver it.
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        clip = Path(folder) / "traffic.mp4"
+        write_sample_clip(clip, ["7ABC123", "4XYZ908", "5KD2101"], fps=15, gap_frames=10)
+        capture = cv2.VideoCapture(str(clip))
+        video = []
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            video.append(cv2.resize(frame, (1920, 1080), interpolation=cv2.INTER_LINEAR))
+        capture.release()
+    for gated in (False, True):
+        gate = MotionGate() if gated else None
+        start = time.perf_counter()
+        for frame in video:
+            if gate is None or gate.changed(frame):
+                recognizer.recognize(frame)
+        seconds = time.perf_counter() - start
+        out["video fps" + (" (motion gate)" if gated else "")] = len(video) / seconds
+    out["video frames"] = len(video)
+    return out
+
+
+def speed(limit: int) -> None:
+    """Each engine on 1 and 2 threads, each in a process of its own (threads are fixed
+    when the models load)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    heads = ["engine", "threads", "720p mean ms", "720p median ms", "1080p mean ms",
+             "1080p median ms", "video fps", "video fps (motion gate)"]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for which in ("previous", "current"):
+        for threads in (1, 2):
+            env = {**os.environ, "ALPR_OCR_THREADS": str(threads),
+                   "OMP_NUM_THREADS": str(threads)}
+            child = subprocess.run(
+                [sys.executable, "-m", "bench.recognition", "--speed-one", which,
+                 "--limit", str(limit)],
+                env=env, capture_output=True, text=True, check=True,
+            )
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            cells = [which, str(threads),
+                     *(f"{result[h]:.1f}" for h in heads[2:])]
+            lines.append("| " + " | ".join(cells) + " |")
+            print(lines[-1], flush=True)
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="images per set")
@@ -205,7 +287,19 @@ def main() -> None:
     parser.add_argument("--sets", default="dev,crops,eu",
                         help="comma list of: dev (US photos), heldout (the 15 %% of crops "
                         "training never saw), crops (all 745), eu")
+    parser.add_argument("--speed", action="store_true",
+                        help="ms per 720p/1080p frame and 1080p video frames/s, 1 and 2 "
+                        "threads, previous engine next to the current one")
+    parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.speed_one:
+        import json
+
+        print(json.dumps(speed_one(args.speed_one, args.limit or 20)))
+        return
+    if args.speed:
+        speed(args.limit or 20)
+        return
     sets = set(args.sets.split(","))
     recognizer = load_recognizer(reader=args.reader)
     name = f"{recognizer.detector.name} + {recognizer.reader_name}"

@@ -69,6 +69,46 @@ VARIANTS["geometric+letters"] = {"geometric": True, "letters": True}
 CACHE = Path(__file__).resolve().parents[1] / "artifacts" / "variants-cache.pkl"
 
 
+def edit_ops(truth: str, read: str) -> list[str]:
+    """The edits from truth to what was read: 'B>8' swaps, '+X' added, '-X' dropped."""
+    rows, cols = len(truth) + 1, len(read) + 1
+    cost = [[0] * cols for _ in range(rows)]
+    for i in range(rows):
+        cost[i][0] = i
+    for j in range(cols):
+        cost[0][j] = j
+    for i in range(1, rows):
+        for j in range(1, cols):
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + (truth[i - 1] != read[j - 1]))
+    ops, i, j = [], len(truth), len(read)
+    while i or j:
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + (truth[i - 1] != read[j - 1]):
+            if truth[i - 1] != read[j - 1]:
+                ops.append(f"{truth[i - 1]}>{read[j - 1]}")
+            i, j = i - 1, j - 1
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            ops.append(f"-{truth[i - 1]}")
+            i -= 1
+        else:
+            ops.append(f"+{read[j - 1]}")
+            j -= 1
+    return ops[::-1]
+
+
+def failure_class(plates: list[Any], box: Any, truth: str) -> str:
+    """missed (nothing read at the plate), wrong region (only elsewhere), or the misread."""
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    there = [p for p in plates if (p.box.x <= cx <= p.box.x + p.box.w
+                                   and p.box.y <= cy <= p.box.y + p.box.h)
+             or p.box.iou(box) > 0.1]
+    if not plates:
+        return "missed"
+    if not there:
+        return "wrong region"
+    return "misread " + " ".join(edit_ops(truth, there[0].plate))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="heldout,dev")
@@ -111,6 +151,7 @@ def main() -> None:
         photos = load_photos(DATA / "openalpr-us-dev", args.limit)
         sets["dev"] = [(str(s.path), cv2.imread(str(s.path)), s.plate,
                         (lambda box: (lambda ps: pick(ps, box)))(s.box)) for s in photos]
+        boxes = {str(s.path): s.box for s in photos}
     for name in args.variants.split(","):
         options = VARIANTS[name]
         crnn = CrnnReader(**{k: v for k, v in options.items() if k in ("geometric", "margins")})
@@ -123,13 +164,15 @@ def main() -> None:
             for key, image, truth, choose in items:
                 regions = detections(key, np.asarray(image, np.uint8), letters)
                 recognizer.detector = _Fixed(regions)  # type: ignore[assignment]
-                got = choose(recognizer.recognize(np.asarray(image, np.uint8)))
+                plates = recognizer.recognize(np.asarray(image, np.uint8))
+                got = choose(plates)
                 hits += got == truth
-                if got != truth:
-                    misses.append(f"{Path(key).name}:{truth}->{got or '-'}")
+                if got != truth and set_name == "dev":
+                    why = failure_class(plates, boxes[key], truth)
+                    misses.append(f"{Path(key).name}:{truth}->{got or '-'} [{why}]")
             cells.append(f"{set_name} {hits}/{len(items)} = {100 * hits / len(items):.1f} %")
             if set_name == "dev":
-                print(f"  {name} dev misses: {' '.join(misses)}", flush=True)
+                print(f"  {name} dev misses:\n    " + "\n    ".join(misses), flush=True)
         print(f"{name}: " + "; ".join(cells), flush=True)
         CACHE.write_bytes(pickle.dumps((memory, paddle.memory)))
 
