@@ -211,11 +211,13 @@ def speed_one(engine: str, limit: int) -> dict[str, float]:
 
     recognizer = previous_engine() if engine == "previous" else load_recognizer()
     recognizer.recognize(np.zeros((720, 1280, 3), dtype=np.uint8))  # load, warm up
-    photos = [cv2.imread(str(s.path)) for s in load_photos(DATA / "openalpr-us-dev", limit)]
+    photos = [np.asarray(cv2.imread(str(s.path)), dtype=np.uint8)
+              for s in load_photos(DATA / "openalpr-us-dev", limit)]
     out: dict[str, float] = {}
     for label, size in (("720p", (1280, 720)), ("1080p", (1920, 1080))):
-        frames = [cv2.resize(p, size, interpolation=cv2.INTER_AREA if p.shape[1] > size[0]
-                             else cv2.INTER_LINEAR) for p in photos]
+        frames = [np.asarray(cv2.resize(p, size, interpolation=cv2.INTER_AREA
+                                        if p.shape[1] > size[0] else cv2.INTER_LINEAR),
+                             dtype=np.uint8) for p in photos]
         times = []
         for frame in frames:
             start = time.perf_counter()
@@ -231,12 +233,12 @@ def speed_one(engine: str, limit: int) -> dict[str, float]:
         clip = Path(folder) / "traffic.mp4"
         write_sample_clip(clip, ["7ABC123", "4XYZ908", "5KD2101"], fps=15, gap_frames=10)
         capture = cv2.VideoCapture(str(clip))
-        video = []
+        video: list[Image] = []
         while True:
             ok, frame = capture.read()
             if not ok:
                 break
-            video.append(cv2.resize(frame, (1920, 1080), interpolation=cv2.INTER_LINEAR))
+            video.append(np.asarray(cv2.resize(frame, (1920, 1080)), dtype=np.uint8))
         capture.release()
     for gated in (False, True):
         gate = MotionGate() if gated else None
