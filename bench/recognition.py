@@ -235,10 +235,10 @@ def speed_one(engine: str, limit: int) -> dict[str, float]:
         capture = cv2.VideoCapture(str(clip))
         video: list[Image] = []
         while True:
-            ok, frame = capture.read()
+            ok, raw = capture.read()
             if not ok:
                 break
-            video.append(np.asarray(cv2.resize(frame, (1920, 1080)), dtype=np.uint8))
+            video.append(np.asarray(cv2.resize(raw, (1920, 1080)), dtype=np.uint8))
         capture.release()
     for gated in (False, True):
         gate = MotionGate() if gated else None
