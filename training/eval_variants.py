@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--sets", default="heldout,dev")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--model", type=Path, default=None, help="another plate_reader.onnx")
     args = parser.parse_args()
     base = load_recognizer()
     detector = base.detector
@@ -154,7 +155,8 @@ def main() -> None:
         boxes = {str(s.path): s.box for s in photos}
     for name in args.variants.split(","):
         options = VARIANTS[name]
-        crnn = CrnnReader(**{k: v for k, v in options.items() if k in ("geometric", "margins")})
+        crnn = CrnnReader(args.model,
+                          **{k: v for k, v in options.items() if k in ("geometric", "margins")})
         letters = bool(options.get("letters"))
         recognizer = Recognizer(detector, paddle, crnn,  # type: ignore[arg-type]
                                 layouts=bool(options.get("layouts")), agree_letters=letters)
