@@ -304,3 +304,29 @@ def test_different_files_and_stream_moments_get_different_ids() -> None:
     assert len(ids) == len(keys)
     assert capture_read_id(made(keys[0])) == capture_read_id(made(keys[0]))
     assert capture_read_id(made("")) != capture_read_id(made(""))  # no key: random
+
+
+def test_capture_ids_do_not_outlive_the_retention_period(
+    database: Database, policy: Policy
+) -> None:
+    # REQ R1 — nothing of a read is kept past its period: old capture ids are pruned
+    import uuid as uuid_module
+
+    from alpr.capture.models import CaptureId
+    from alpr.capture.pipeline import claim_capture_ids
+    from alpr.reads.service import IngestItem
+
+    now = datetime.now(UTC)
+    cutoff = policy.retention.delete_after.before(now)
+
+    def item(captured: datetime) -> IngestItem:
+        return IngestItem({"id": str(uuid_module.uuid4()), "captured_at": captured.isoformat()})
+
+    old, recent = item(cutoff - timedelta(hours=1)), item(cutoff + timedelta(hours=1))
+    with database.unit_of_work() as session:
+        assert claim_capture_ids(session, [old, recent]) == [0, 1]
+        assert claim_capture_ids(session, [recent]) == []  # claimed: a repeat
+    with database.unit_of_work() as session:
+        claim_capture_ids(session, [], prune_before=cutoff)
+        kept = {str(i) for i in session.scalars(select(CaptureId.id))}
+    assert kept == {recent.data["id"]}

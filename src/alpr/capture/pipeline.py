@@ -237,7 +237,9 @@ def _store(
         return
     items = [pass_to_item(p, camera_id, position) for p in passes]
     with unit_of_work() as session:
-        fresh = claim_capture_ids(session, items)
+        fresh = claim_capture_ids(
+            session, items, prune_before=policy.retention.delete_after.before(utcnow())
+        )
         report = ingest(
             session,
             [items[i] for i in fresh],
@@ -279,13 +281,19 @@ def capture_read_id(one: Pass) -> uuid.UUID:
     return uuid.uuid4()
 
 
-def claim_capture_ids(session: Session, items: list[IngestItem]) -> list[int]:
+def claim_capture_ids(
+    session: Session, items: list[IngestItem], *, prune_before: datetime | None = None
+) -> list[int]:
     """Record the items' read ids; return the indexes of those not captured before.
 
     The claim is an insert that skips known ids: a parallel capture of the same source
     waits on the other's uncommitted claim (PostgreSQL) or on the write lock (SQLite), then
-    finds it taken, so the same pass is never stored twice.
+    finds it taken, so the same pass is never stored twice. Ids of reads captured before
+    `prune_before` (the retention period: ingest refuses such reads anyway) are dropped,
+    so nothing of a purged read outlives its period here.
     """
+    if prune_before is not None:
+        session.execute(delete(CaptureId).where(CaptureId.captured_at < prune_before))
     if not items:
         return []
     now = utcnow()
