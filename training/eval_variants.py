@@ -64,6 +64,7 @@ for _name, _options in list(VARIANTS.items()):
     if _name.startswith("geometric+m-"):
         VARIANTS[_name + "+layouts"] = {**_options, "layouts": True}
         VARIANTS[_name + "+letters"] = {**_options, "letters": True}
+VARIANTS["geometric+perchar"] = {"geometric": True, "per_char": True}
 VARIANTS["geometric+layouts"] = {"geometric": True, "layouts": True}
 VARIANTS["geometric+letters"] = {"geometric": True, "letters": True}
 CACHE = Path(__file__).resolve().parents[1] / "artifacts" / "variants-cache.pkl"
@@ -159,7 +160,8 @@ def main() -> None:
                           **{k: v for k, v in options.items() if k in ("geometric", "margins")})
         letters = bool(options.get("letters"))
         recognizer = Recognizer(detector, paddle, crnn,  # type: ignore[arg-type]
-                                layouts=bool(options.get("layouts")), agree_letters=letters)
+                                layouts=bool(options.get("layouts")), agree_letters=letters,
+                                per_char=bool(options.get("per_char")))
         cells = []
         for set_name, items in sets.items():
             hits, misses = 0, []

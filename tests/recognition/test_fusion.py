@@ -85,3 +85,26 @@ def test_all_letter_plate_passes_only_when_both_readers_agree() -> None:  # REQ 
     # Words stay words, however sure both readers are.
     word = fuse(Reading("TOYOTA", 0.99), Reading("TOYOTA", 0.99), agree_letters=True)
     assert plate_likeness(word.text, word.confidence) == 0
+
+
+def test_readings_differing_in_a_place_or_two_merge_by_the_surer_character() -> None:  # REQ C1
+    from alpr.recognition.fusion import merge_chars
+    from alpr.recognition.interfaces import CharScore
+
+    def reading(text: str, confidences: list[float], overall: float = 0.9) -> Reading:
+        chars = tuple(CharScore(c, p) for c, p in zip(text, confidences, strict=True))
+        return Reading(text, overall, chars)
+
+    paddle = reading("BG83282", [0.99, 0.99, 0.55, 0.99, 0.99, 0.99, 0.99])
+    crnn = reading("BGB3282", [0.95, 0.95, 0.80, 0.95, 0.95, 0.95, 0.95], overall=0.85)
+    merged = merge_chars(paddle, crnn)
+    assert merged is not None and merged.text == "BGB3282"
+    assert [c.char for c in merged.chars] == list("BGB3282")
+    assert ("BG83282", paddle.confidence) in merged.alternatives
+    fused = fuse(paddle, crnn, per_char=True)
+    assert fused.text == "BGB3282"
+    # Other lengths or more than two differences: no merge, the surer reading wins.
+    assert merge_chars(paddle, reading("BG8328", [0.9] * 6)) is None
+    assert merge_chars(paddle, reading("XY83222", [0.99] * 7)) is None
+    # Whole readings compared, the surer one (PP-OCR here) would have kept its 8.
+    assert fuse(paddle, crnn).text == "BG83282"

@@ -4,6 +4,7 @@ stays a candidate (hot lists are matched against candidates too)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from alpr.recognition.interfaces import Reading
@@ -15,7 +16,9 @@ def _plate(reading: Reading) -> str | None:
     return text if plate_likeness(text, reading.confidence) > 0 else None
 
 
-def fuse(first: Reading, second: Reading, *, agree_letters: bool = False) -> Reading:
+def fuse(
+    first: Reading, second: Reading, *, agree_letters: bool = False, per_char: bool = False
+) -> Reading:
     """One reading from two readings of the same region (the rule is fixed, not fitted).
 
     With `agree_letters`, two readers reading the same string agree even when it is no
@@ -32,10 +35,34 @@ def fuse(first: Reading, second: Reading, *, agree_letters: bool = False) -> Rea
         return first
     if first_plate is None:
         return second
+    if per_char:
+        merged = merge_chars(first, second)
+        if merged is not None:
+            return merged
     winner, other = sorted((first, second), key=lambda r: -r.confidence)
     other_plate = first_plate if other is first else second_plate
     kept = tuple(a for a in winner.alternatives if a[0] != other_plate)
     return replace(winner, alternatives=((other_plate, other.confidence), *kept))
+
+
+def merge_chars(first: Reading, second: Reading, most: int = 2) -> Reading | None:
+    """Two same-length readings differing in at most `most` places: each place takes the
+    character its reader was surer of. None when they cannot be merged that way."""
+    a, b = clean_text(first.text), clean_text(second.text)
+    if len(a) != len(b) or len(first.chars) != len(a) or len(second.chars) != len(b):
+        return None
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    if not differ or len(differ) > most:
+        return None
+    chars = [
+        first.chars[i] if first.chars[i].confidence >= second.chars[i].confidence
+        else second.chars[i]
+        for i in range(len(a))
+    ]
+    text = "".join(c.char for c in chars)
+    confidence = float(math.prod(c.confidence for c in chars) ** (1 / len(chars)))
+    others = tuple((t, r.confidence) for t, r in ((a, first), (b, second)) if t != text)
+    return Reading(text, confidence, tuple(chars), others)
 
 
 def vote(readings: list[Reading]) -> Reading:

@@ -58,6 +58,7 @@ class Recognizer:
         *,
         layouts: bool = False,
         agree_letters: bool = False,
+        per_char: bool = False,
     ) -> None:
         self.detector = detector
         self.reader = reader
@@ -66,6 +67,8 @@ class Recognizer:
         self.layouts = layouts
         # Two readers agreeing on an all-letter string may make it a plate (vanity plates).
         self.agree_letters = agree_letters
+        # Same-length readings that differ in one or two places: the surer character wins.
+        self.per_char = per_char
 
     @property
     def reader_name(self) -> str:
@@ -80,7 +83,7 @@ class Recognizer:
         if self.second is not None:
             seconds = self._read(self.second, image, regions)
             readings = [
-                fuse(a, b, agree_letters=self.agree_letters)
+                fuse(a, b, agree_letters=self.agree_letters, per_char=self.per_char)
                 for a, b in zip(readings, seconds, strict=True)
             ]
         results: list[PlateResult] = []
