@@ -322,7 +322,7 @@ def main() -> None:
     if "heldout" in sets:
         held = load_crops(DATA / "openalpr-us-crops", args.limit, holdout=True)
         alone, full = score_crops(held, recognizer)
-        rows.append(("US crops held out, reader alone", recognizer.reader_name, alone))
+        rows.append(("US crops held out, reader alone", recognizer.reader.name, alone))
         rows.append(("US crops held out, detector + reader", name, full))
     if "crops" in sets:
         alone, full = score_crops(load_crops(DATA / "openalpr-us-crops", args.limit), recognizer)
