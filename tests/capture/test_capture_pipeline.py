@@ -330,3 +330,9 @@ def test_capture_ids_do_not_outlive_the_retention_period(
         claim_capture_ids(session, [], prune_before=cutoff)
         kept = {str(i) for i in session.scalars(select(CaptureId.id))}
     assert kept == {recent.data["id"]}
+    # The retention purge drops them too, also when no capture runs any more.
+    from alpr.retention.purge import purge
+
+    with database.unit_of_work() as session:
+        purge(session, policy=policy, now=now + timedelta(hours=2))
+        assert session.scalars(select(CaptureId.id)).all() == []

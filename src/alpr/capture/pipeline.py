@@ -29,6 +29,7 @@ from alpr.cameras.masks import CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
 from alpr.capture.models import CaptureId
 from alpr.capture.motion import MotionGate
+from alpr.capture.service import prune_capture_ids
 from alpr.capture.sources import CaptureError, Frame, SourceKind, open_source, redact, source_kind
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
@@ -293,7 +294,7 @@ def claim_capture_ids(
     so nothing of a purged read outlives its period here.
     """
     if prune_before is not None:
-        session.execute(delete(CaptureId).where(CaptureId.captured_at < prune_before))
+        prune_capture_ids(session, before=prune_before)
     if not items:
         return []
     now = utcnow()
