@@ -77,8 +77,15 @@ bench-integrations: $(STAMP)
 bench-ocr: $(STAMP)
 	$(BIN)/python -m bench.recognition $(ARGS)
 
+# Fonts the synthetic plates are drawn in (alpr.recognition.synth); Debian packages.
+PLATE_FONTS := fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-croscore \
+	fonts-roboto-unhinted fonts-open-sans
+
 ## make train-ocr: retrain the plate reader (CPU is enough; see docs/recognition.md)
 train-ocr: $(STAMP)
+	dpkg -s $(PLATE_FONTS) >/dev/null 2>&1 || $(SUDO) apt-get install -y -q $(PLATE_FONTS) \
+	  >/dev/null 2>&1 || { $(SUDO) apt-get update -q >/dev/null && \
+	  $(SUDO) apt-get install -y -q $(PLATE_FONTS) >/dev/null; }
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	$(BIN)/python training/train_ocr.py $(ARGS)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import statistics
 import time
 from collections.abc import Callable
@@ -70,10 +71,16 @@ def load_photos(folder: Path, limit: int | None) -> list[Sample]:
     return samples[:limit] if limit else samples
 
 
-def load_crops(folder: Path, limit: int | None) -> list[tuple[Path, str]]:
+def is_holdout(filename: str) -> bool:
+    """The crops training never saw (training/train_ocr.py uses the same rule)."""
+    return int(hashlib.md5(filename.encode()).hexdigest(), 16) % 100 < 15  # noqa: S324
+
+
+def load_crops(folder: Path, limit: int | None, holdout: bool = False
+               ) -> list[tuple[Path, str]]:
     with (folder / "groundtruth.csv").open() as handle:
         rows = [(folder / "images" / r[0], clean_text(r[2]))
-                for r in csv.reader(handle) if len(r) >= 3]
+                for r in csv.reader(handle) if len(r) >= 3 and (not holdout or is_holdout(r[0]))]
     return rows[:limit] if limit else rows
 
 
@@ -189,13 +196,113 @@ def save_failures(score: Score, limit: int = 8) -> list[Path]:
     return written
 
 
+def previous_engine() -> Recognizer:
+    """The engine as shipped before issue 19 (same models; its switches all off)."""
+    from alpr.recognition.engines.crnn import CrnnReader
+    from alpr.recognition.engines.rapidocr import PaddleDetector, PaddleReader
+
+    return Recognizer(PaddleDetector(), PaddleReader(), CrnnReader())
+
+
+def speed_one(engine: str, limit: int) -> dict[str, float]:
+    """ms per 720p and 1080p frame and 1080p video frames/s, in this process's threads."""
+    from alpr.capture.motion import MotionGate
+    from alpr.capture.sample_video import write_sample_clip
+
+    recognizer = previous_engine() if engine == "previous" else load_recognizer()
+    recognizer.recognize(np.zeros((720, 1280, 3), dtype=np.uint8))  # load, warm up
+    photos = [np.asarray(cv2.imread(str(s.path)), dtype=np.uint8)
+              for s in load_photos(DATA / "openalpr-us-dev", limit)]
+    out: dict[str, float] = {}
+    for label, size in (("720p", (1280, 720)), ("1080p", (1920, 1080))):
+        frames = [np.asarray(cv2.resize(p, size, interpolation=cv2.INTER_AREA
+                                        if p.shape[1] > size[0] else cv2.INTER_LINEAR),
+                             dtype=np.uint8) for p in photos]
+        times = []
+        for frame in frames:
+            start = time.perf_counter()
+            recognizer.recognize(frame)
+            times.append(1000 * (time.perf_counter() - start))
+        out[f"{label} mean ms"] = statistics.fmean(times)
+        out[f"{label} median ms"] = statistics.median(times)
+    # A 1080p video: the sample traffic clip (vehicles passing, empty road between),
+    # decoded and scaled up as a 1080p camera would deliver it.
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        clip = Path(folder) / "traffic.mp4"
+        write_sample_clip(clip, ["7ABC123", "4XYZ908", "5KD2101"], fps=15, gap_frames=10)
+        capture = cv2.VideoCapture(str(clip))
+        video: list[Image] = []
+        while True:
+            ok, raw = capture.read()
+            if not ok:
+                break
+            video.append(np.asarray(cv2.resize(raw, (1920, 1080)), dtype=np.uint8))
+        capture.release()
+    for gated in (False, True):
+        gate = MotionGate() if gated else None
+        start = time.perf_counter()
+        for frame in video:
+            if gate is None or gate.changed(frame):
+                recognizer.recognize(frame)
+        seconds = time.perf_counter() - start
+        out["video fps" + (" (motion gate)" if gated else "")] = len(video) / seconds
+    out["video frames"] = len(video)
+    return out
+
+
+def speed(limit: int) -> None:
+    """Each engine on 1 and 2 threads, each in a process of its own (threads are fixed
+    when the models load)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    heads = ["engine", "threads", "720p mean ms", "720p median ms", "1080p mean ms",
+             "1080p median ms", "video fps", "video fps (motion gate)"]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for which in ("previous", "current"):
+        for threads in (1, 2):
+            env = {**os.environ, "ALPR_OCR_THREADS": str(threads),
+                   "OMP_NUM_THREADS": str(threads)}
+            child = subprocess.run(
+                [sys.executable, "-m", "bench.recognition", "--speed-one", which,
+                 "--limit", str(limit)],
+                env=env, capture_output=True, text=True, check=True,
+            )
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            cells = [which, str(threads),
+                     *(f"{result[h]:.1f}" for h in heads[2:])]
+            lines.append("| " + " | ".join(cells) + " |")
+            print(lines[-1], flush=True)
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="images per set")
     parser.add_argument("--reader", default=None, help="reader engine name (default paddle)")
     parser.add_argument("--no-baseline", action="store_true", help="skip raw RapidOCR")
     parser.add_argument("--failures", action="store_true", help="write failure images")
+    parser.add_argument("--sets", default="dev,crops,eu",
+                        help="comma list of: dev (US photos), heldout (the 15 %% of crops "
+                        "training never saw), crops (all 745), eu")
+    parser.add_argument("--speed", action="store_true",
+                        help="ms per 720p/1080p frame and 1080p video frames/s, 1 and 2 "
+                        "threads, previous engine next to the current one")
+    parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.speed_one:
+        import json
+
+        print(json.dumps(speed_one(args.speed_one, args.limit or 20)))
+        return
+    if args.speed:
+        speed(args.limit or 20)
+        return
+    sets = set(args.sets.split(","))
     recognizer = load_recognizer(reader=args.reader)
     name = f"{recognizer.detector.name} + {recognizer.reader_name}"
     recognizer.recognize(np.zeros((720, 1280, 3), dtype=np.uint8))  # load models, warm up
@@ -206,17 +313,29 @@ def main() -> None:
     us = load_photos(DATA / "openalpr-us-dev", args.limit)
     eu = load_photos(DATA / "openalpr-eu", args.limit)
     rows: list[tuple[str, str, Score]] = []
-    ours = score_photos(us, recognizer.recognize, regions)
-    rows.append(("US photos (dev) end to end", name, ours))
-    if not args.no_baseline:
-        rows.append(("US photos (dev) end to end", "raw RapidOCR", score_photos(us, baseline)))
-    alone, full = score_crops(load_crops(DATA / "openalpr-us-crops", args.limit), recognizer)
-    rows.append(("US crops, reader alone", recognizer.reader.name, alone))
-    rows.append(("US crops, detector + reader", name, full))
-    rows.append(("EU photos end to end", name, score_photos(eu, recognizer.recognize)))
-    if not args.no_baseline:
-        rows.append(("EU photos end to end", "raw RapidOCR", score_photos(eu, baseline)))
+    ours = Score()
+    if "dev" in sets:
+        ours = score_photos(us, recognizer.recognize, regions)
+        rows.append(("US photos (dev) end to end", name, ours))
+        if not args.no_baseline:
+            rows.append(("US photos (dev) end to end", "raw RapidOCR", score_photos(us, baseline)))
+    if "heldout" in sets:
+        held = load_crops(DATA / "openalpr-us-crops", args.limit, holdout=True)
+        alone, full = score_crops(held, recognizer)
+        rows.append(("US crops held out, reader alone", recognizer.reader.name, alone))
+        rows.append(("US crops held out, detector + reader", name, full))
+    if "crops" in sets:
+        alone, full = score_crops(load_crops(DATA / "openalpr-us-crops", args.limit), recognizer)
+        rows.append(("US crops, reader alone", recognizer.reader.name, alone))
+        rows.append(("US crops, detector + reader", name, full))
+    if "eu" in sets:
+        rows.append(("EU photos end to end", name, score_photos(eu, recognizer.recognize)))
+        if not args.no_baseline:
+            rows.append(("EU photos end to end", "raw RapidOCR", score_photos(eu, baseline)))
     report(rows)
+    for sample, plates in ours.failures:
+        print(f"miss {sample.path.name}: truth {sample.plate} "
+              f"read {pick(plates, sample.box) or '(none)'}")
     if args.failures:
         for path in save_failures(ours):
             console.print(f"wrote {path}")

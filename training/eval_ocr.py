@@ -89,9 +89,10 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=300)
     parser.add_argument("--dev", action="store_true")
     parser.add_argument("--show", type=int, default=0)
+    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="plate_reader.onnx")
     args = parser.parse_args()
-    reader = CrnnReader()
-    print(f"model {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.2f} MB)")
+    reader = CrnnReader(args.model)
+    print(f"model {args.model} ({args.model.stat().st_size / 1e6:.2f} MB)")
     rng = np.random.default_rng(20_240_611)
     synthetic = [render_plate_sample(rng) for _ in range(args.synthetic)]
     score(reader, synthetic, "synthetic (unseen seed)", args.show)

@@ -8,6 +8,11 @@ src/alpr/recognition/models/plate_reader.onnx, with plate_reader.json beside it.
 
     .venv/bin/python training/train_ocr.py --steps 6000 --batch 64 --threads 1
     .venv/bin/python training/train_ocr.py --minutes 45   # stop (and anneal) by time
+    .venv/bin/python training/train_ocr.py --minutes 55 --lr 6e-4 \
+        --init-onnx src/alpr/recognition/models/plate_reader.onnx  # fine-tune for photos
+
+Checkpoints are chosen on the held-out crops degraded like road photos (shrunk to 40-150 px,
+blurred, JPEG; fixed seed), never on the dev photos.
 
 Needs the `train` extra (torch, onnx). A CPU is enough: see docs/recognition.md.
 """
@@ -44,6 +49,7 @@ CROPS = ROOT.parent / "shared" / "data" / "openalpr-us-crops"
 HOLDOUT_PERCENT = 15
 SYNTH_VAL_SEED = 987_654  # tests use yet another seed
 SYNTH_VAL_SIZE = 400
+DEGRADED_VAL_SEED = 24_680
 
 
 def is_holdout(filename: str) -> bool:
@@ -70,6 +76,73 @@ def load_crops(
                 continue
             (val if is_holdout(row[0]) else train).append((image, label))
     return train, val
+
+
+def photo_degrade(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """A plate as a road photo shows it: 40-150 px wide, soft focus, JPEG-compressed."""
+    h, w = image.shape[:2]
+    out_w = int(rng.uniform(40, 150))
+    out_h = max(8, round(out_w * h / max(1, w)))
+    small = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.5:
+        small = cv2.GaussianBlur(small, (3, 3), float(rng.uniform(0.3, 1.0)))
+    if rng.random() < 0.8:
+        quality = int(rng.integers(20, 80))
+        ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if ok:
+            small = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return np.ascontiguousarray(small)
+
+
+def degraded_split(
+    samples: list[tuple[np.ndarray, str]], copies: int = 2
+) -> list[tuple[np.ndarray, str]]:
+    """The held-out crops degraded like road photos, with a fixed seed (checkpoint choice)."""
+    rng = np.random.default_rng(DEGRADED_VAL_SEED)
+    return [(photo_degrade(rng, image), label) for _ in range(copies) for image, label in samples]
+
+
+def load_onnx_weights(model: CRNN, path: Path) -> None:
+    """Start from a shipped reader: its ONNX weights copied into the torch model.
+
+    The export folded each BatchNorm into its convolution, so the convolutions take the
+    folded weights and the BatchNorms become identities plus the folded bias (train them
+    frozen: `freeze_batchnorm`). ONNX orders LSTM gates i,o,f,c; torch i,f,g,o.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    conv_layers = [m for m in model.features if isinstance(m, nn.Conv2d)]
+    norms = [m for m in model.features if isinstance(m, nn.BatchNorm2d)]
+    with torch.no_grad():
+        for node, conv, norm in zip(convs, conv_layers, norms, strict=True):
+            conv.weight.copy_(weights[node.input[1]])
+            norm.running_mean.zero_()
+            norm.running_var.fill_(1.0)
+            norm.weight.fill_(math.sqrt(1.0 + norm.eps))
+            norm.bias.copy_(weights[node.input[2]])
+        lstm = next(n for n in graph.node if n.op_type == "LSTM")
+        w, r, b = (weights[lstm.input[i]] for i in (1, 2, 3))
+        hidden = model.rnn.hidden_size
+        order = torch.cat([torch.arange(g * hidden, (g + 1) * hidden) for g in (0, 2, 3, 1)])
+        for d, suffix in enumerate(("", "_reverse")):
+            getattr(model.rnn, f"weight_ih_l0{suffix}").copy_(w[d][order])
+            getattr(model.rnn, f"weight_hh_l0{suffix}").copy_(r[d][order])
+            getattr(model.rnn, f"bias_ih_l0{suffix}").copy_(b[d][: 4 * hidden][order])
+            getattr(model.rnn, f"bias_hh_l0{suffix}").copy_(b[d][4 * hidden :][order])
+        matmul = next(n for n in graph.node if n.op_type == "MatMul")
+        model.head.weight.copy_(weights[matmul.input[1]].T)
+        model.head.bias.copy_(weights["model.head.bias"])
+
+
+def freeze_batchnorm(model: nn.Module) -> None:
+    """Keep BatchNorm statistics fixed (their affine parameters still learn)."""
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
 
 
 def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
@@ -102,13 +175,20 @@ class PlateBatches(IterableDataset):  # type: ignore[type-arg]
     """Endless batches: synthetic plates plus augmented real crops."""
 
     def __init__(
-        self, real: list[tuple[np.ndarray, str]], batch: int, real_share: float, seed: int
+        self,
+        real: list[tuple[np.ndarray, str]],
+        batch: int,
+        real_share: float,
+        seed: int,
+        photo_share: float = 0.0,
     ):
         self.real, self.batch, self.real_share, self.seed = real, batch, real_share, seed
+        self.photo_share = photo_share
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         info = torch.utils.data.get_worker_info()
-        rng = np.random.default_rng([self.seed, info.id if info else 0, int(time.time())])
+        # Fixed seed per worker: a rerun draws the same batches (reproducible training).
+        rng = np.random.default_rng([self.seed, info.id if info else 0])
         while True:
             crops, labels = [], []
             for _ in range(self.batch):
@@ -118,6 +198,8 @@ class PlateBatches(IterableDataset):  # type: ignore[type-arg]
                 else:
                     image, label = render_plate_sample(rng)
                     crops.append(image)
+                if rng.random() < self.photo_share:
+                    crops[-1] = photo_degrade(rng, crops[-1])
                 labels.append(label)
             yield torch.from_numpy(preprocess(crops)), labels
 
@@ -198,6 +280,8 @@ def accuracy(model: CRNN, samples: list[tuple[np.ndarray, str]]) -> tuple[float,
                 else 0
             )
     model.train()
+    if getattr(model, "frozen_batchnorm", False):
+        freeze_batchnorm(model)
     return hits / len(samples), char_hits / max(1, char_total)
 
 
@@ -246,6 +330,12 @@ def main() -> None:
     parser.add_argument("--resume", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--photo-share", type=float, default=0.5, help="share of samples degraded like photos"
+    )
+    parser.add_argument(
+        "--init-onnx", type=Path, default=None, help="fine-tune from this exported reader"
+    )
+    parser.add_argument(
         "--export-only", type=Path, default=None, help="export this checkpoint to --out and stop"
     )
     args = parser.parse_args()
@@ -258,7 +348,9 @@ def main() -> None:
         print(f"exported {export(model, args.out, meta)}")
         return
     torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
     real_train, real_val = load_crops(args.crops)
+    degraded_val = degraded_split(real_val)
     rng = np.random.default_rng(SYNTH_VAL_SEED)
     synth_val = [render_plate_sample(rng) for _ in range(SYNTH_VAL_SIZE)]
     print(
@@ -271,10 +363,13 @@ def main() -> None:
     print(f"model: {params:,} parameters")
     if args.resume:
         model.load_state_dict(torch.load(args.resume)["model"])
+    if args.init_onnx:
+        load_onnx_weights(model, args.init_onnx)
+        model.frozen_batchnorm = True  # type: ignore[assignment]
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     loader = DataLoader(
-        PlateBatches(real_train, args.batch, args.real_share, args.seed),
+        PlateBatches(real_train, args.batch, args.real_share, args.seed, args.photo_share),
         batch_size=None,
         num_workers=args.workers,
         prefetch_factor=4 if args.workers else None,
@@ -294,9 +389,14 @@ def main() -> None:
     def evaluate() -> None:
         real_acc, real_char = accuracy(model, real_val)
         synth_acc, synth_char = accuracy(model, synth_val)
-        score = (0.0 if math.isnan(real_acc) else real_acc) + 0.25 * synth_acc
+        degraded_acc, _ = accuracy(model, degraded_val)
+        if math.isnan(real_acc):
+            score = synth_acc
+        else:  # the photo domain first; clean crops and synthetic plates break ties
+            score = degraded_acc + 0.5 * real_acc + 0.1 * synth_acc
         print(
-            f"  eval step {step}: held-out crops {real_acc:.3f} (chars {real_char:.3f}), "
+            f"  eval step {step}: degraded held-out {degraded_acc:.3f}, "
+            f"held-out crops {real_acc:.3f} (chars {real_char:.3f}), "
             f"synthetic {synth_acc:.3f} (chars {synth_char:.3f})",
             flush=True,
         )
@@ -305,6 +405,7 @@ def main() -> None:
             "step": step,
             "real_acc": real_acc,
             "synth_acc": synth_acc,
+            "degraded_acc": degraded_acc,
         }
         torch.save(state, args.checkpoints / "last.pt")
         if score > best["score"]:
@@ -313,12 +414,16 @@ def main() -> None:
                 step=step,
                 real_acc=real_acc,
                 synth_acc=synth_acc,
+                degraded_acc=degraded_acc,
                 real_char=real_char,
                 synth_char=synth_char,
             )
             torch.save(state, args.checkpoints / "best.pt")
 
     model.train()
+    if args.init_onnx:
+        freeze_batchnorm(model)
+    evaluate()  # the starting point, so fine-tuning never ships something worse
     for images, labels in loader:
         p = progress()
         if p >= 1.0:
@@ -381,13 +486,17 @@ def main() -> None:
             "threads": args.threads,
             "device": "cpu",
             "data": "synthetic plates (alpr.recognition.synth) + openalpr-us-crops train split "
-            f"(real share {args.real_share}); held out: {HOLDOUT_PERCENT}% of crops "
+            f"(real share {args.real_share}, photo-degraded share {args.photo_share}"
+            + (f", fine-tuned from {args.init_onnx.name}" if args.init_onnx else "")
+            + f"); held out: {HOLDOUT_PERCENT}% of crops "
             "by md5(filename)",
             "best_step": best["step"],
             "validation": {
                 "heldout_crops": len(real_val),
                 "heldout_exact": round(best["real_acc"], 4),
                 "heldout_char": round(best["real_char"], 4),
+                "heldout_degraded": len(degraded_val),
+                "heldout_degraded_exact": round(best["degraded_acc"], 4),
                 "synthetic": len(synth_val),
                 "synthetic_exact": round(best["synth_acc"], 4),
                 "synthetic_char": round(best["synth_char"], 4),

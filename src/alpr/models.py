@@ -14,6 +14,7 @@ from alpr.cameras.models import (
     TicketNotice,
     TroubleTicket,
 )
+from alpr.capture.models import CaptureId
 from alpr.hotlists.models import (
     Alert,
     AlertResponse,
@@ -66,6 +67,7 @@ __all__ = [
     "CameraKey",
     "CameraLink",
     "CancellationNotice",
+    "CaptureId",
     "DeletedReadApproval",
     "Device",
     "Download",

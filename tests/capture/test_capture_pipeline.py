@@ -183,3 +183,156 @@ def test_folder_of_stills_skips_a_corrupt_file_and_stores_the_rest(
     assert len(summary.errors) == 1 and "002.jpg" in summary.errors[0]
     [read] = stored_reads(database)
     assert read.plate_normalized == "6TUV345"
+
+
+@pytest.fixture
+def listed_plate(database: Database, policy: Policy) -> str:
+    """A hot list holding the plate of the still below, so ingesting it raises an alert."""
+    from alpr.hotlists.profiles import parse_clew
+    from alpr.hotlists.service import create_list, import_entries
+
+    with database.unit_of_work() as session:
+        create_list(session, name="svs", source="SVS", actor="admin", policy=policy)
+        import_entries(
+            session, list_name="svs", actor="job", policy=policy, file_name="svs.tbl",
+            parsed=parse_clew("DATE\n8LMN456 CA01\nTOTAL RECORD 0000001\n", table="svs"),
+        )
+    return "8LMN456"
+
+
+def _ingest_cli(*args: str) -> dict[str, object]:
+    app = typer.Typer()
+    app.command("ingest")(ingest_command)
+    app.command("noop")(lambda: None)
+    result = CliRunner().invoke(app, ["ingest", "--json", *args])
+    assert result.exit_code == 0, result.output
+    summary: dict[str, object] = json.loads(result.stdout)
+    return summary
+
+
+def _alerts(database: Database) -> int:
+    from alpr.hotlists.models import Alert
+
+    with database.unit_of_work() as session:
+        return len(session.scalars(select(Alert)).all())
+
+
+# Ways a determined user re-ingests the same capture: as is, a copy (new mtime, new name),
+# the file touched to another time, in a folder with other files, with another --start.
+REINGEST_WAYS = ["same", "copy", "touched", "folder", "start"]
+
+
+@pytest.mark.parametrize("way", REINGEST_WAYS)
+def test_ingesting_the_same_still_twice_stores_it_once_and_alerts_once(
+    database: Database,
+    images: ImageStore,
+    make_camera: CameraFactory,
+    listed_plate: str,
+    tmp_path: Path,
+    way: str,
+) -> None:
+    # REQ C1 — a read from a file carries a stable source id: a second ingest stores nothing
+    # REQ A1 — and raises no second alert
+    make_camera("gate-2")
+    still = tmp_path / "a" / "still.jpg"
+    still.parent.mkdir()
+    cv2.imwrite(str(still), render_frame(listed_plate))
+    first = _ingest_cli("--camera", "gate-2", str(still))
+    assert (first["accepted"], first["duplicates"]) == (1, 0)
+    assert _alerts(database) == 1
+
+    again: list[str] = ["--camera", "gate-2", str(still)]
+    if way in ("copy", "folder"):
+        other = tmp_path / "b"
+        other.mkdir()
+        copy = other / "renamed.jpg"
+        copy.write_bytes(still.read_bytes())
+        if way == "folder":  # beside a new photo: that one is new, ours is not
+            cv2.imwrite(str(other / "new.jpg"), render_frame("4XYZ908"))
+        again = ["--camera", "gate-2", str(other if way == "folder" else copy)]
+    elif way == "touched":
+        import os
+
+        os.utime(still, (1_600_000_000, 1_700_000_000))
+    second = _ingest_cli(*again)
+    assert second["accepted"] == (1 if way == "folder" else 0)
+    assert second["duplicates"] == 1
+    plates = sorted(read.plate_normalized for read in stored_reads(database))
+    assert plates.count(listed_plate) == 1
+    assert _alerts(database) == 1
+
+
+@pytest.mark.parametrize("way", ["same", "copy", "start"])
+def test_ingesting_the_same_video_twice_stores_nothing_new(
+    database: Database,
+    images: ImageStore,
+    make_camera: CameraFactory,
+    clip: Path,
+    tmp_path: Path,
+    way: str,
+) -> None:
+    # REQ C1 — video passes get ids from the file's content, frame and track, not its time
+    make_camera("gate-3")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    first = _ingest_cli("--camera", "gate-3", "--every", "2", "--start", start.isoformat(),
+                        str(clip))
+    assert first["accepted"] == 3
+    source, when = str(clip), start
+    if way == "copy":
+        copy = tmp_path / "copy.mp4"
+        copy.write_bytes(clip.read_bytes())
+        source = str(copy)
+    elif way == "start":  # another start time: every read would have another captured_at
+        when = start - timedelta(minutes=3)
+    second = _ingest_cli("--camera", "gate-3", "--every", "2", "--start", when.isoformat(),
+                         source)
+    assert (second["accepted"], second["duplicates"]) == (0, 3)
+    assert len(stored_reads(database)) == 3
+
+
+def test_different_files_and_stream_moments_get_different_ids() -> None:
+    from alpr.capture.pipeline import capture_read_id
+    from alpr.recognition.tracking import Pass
+
+    def made(key: str) -> Pass:
+        return Pass("7ABC123", 0.9, None, datetime.now(UTC), datetime.now(UTC), 1,
+                    np.zeros((2, 2, 3), np.uint8), Box(0, 0, 1, 1), source_key=key)
+
+    keys = ["sha256:aa#track=0", "sha256:aa#track=1", "sha256:ab#track=0",
+            "sha256:aa#frame=1#track=0", "stream:x@2026-01-01T00:00:00+00:00#track=0"]
+    ids = {capture_read_id(made(key)) for key in keys}
+    assert len(ids) == len(keys)
+    assert capture_read_id(made(keys[0])) == capture_read_id(made(keys[0]))
+    assert capture_read_id(made("")) != capture_read_id(made(""))  # no key: random
+
+
+def test_capture_ids_do_not_outlive_the_retention_period(
+    database: Database, policy: Policy
+) -> None:
+    # REQ R1 — nothing of a read is kept past its period: old capture ids are pruned
+    import uuid as uuid_module
+
+    from alpr.capture.models import CaptureId
+    from alpr.capture.pipeline import claim_capture_ids
+    from alpr.reads.service import IngestItem
+
+    now = datetime.now(UTC)
+    cutoff = policy.retention.delete_after.before(now)
+
+    def item(captured: datetime) -> IngestItem:
+        return IngestItem({"id": str(uuid_module.uuid4()), "captured_at": captured.isoformat()})
+
+    old, recent = item(cutoff - timedelta(hours=1)), item(cutoff + timedelta(hours=1))
+    with database.unit_of_work() as session:
+        assert claim_capture_ids(session, [old, recent]) == [0, 1]
+        assert claim_capture_ids(session, [recent]) == []  # claimed: a repeat
+    with database.unit_of_work() as session:
+        claim_capture_ids(session, [], prune_before=cutoff)
+        kept = {str(i) for i in session.scalars(select(CaptureId.id))}
+    assert kept == {recent.data["id"]}
+    # The retention purge drops them too, also when no capture runs any more.
+    from alpr.retention.purge import purge
+
+    with database.unit_of_work() as session:
+        purge(session, policy=policy, now=now + timedelta(hours=2))
+        assert session.scalars(select(CaptureId.id)).all() == []

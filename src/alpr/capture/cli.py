@@ -112,6 +112,7 @@ def _print(summary: CaptureSummary, out: Console) -> None:
         f" [bold]{summary.passes}[/] vehicle passes: [green]{summary.accepted} accepted[/],"
         f" [yellow]{summary.duplicates} duplicates[/], [red]{summary.rejected} rejected[/]"
         + (f", {summary.dropped} one-frame glimpses dropped" if summary.dropped else "")
+        + (f", {summary.unchanged} unchanged frames not re-read" if summary.unchanged else "")
     )
     if summary.reads:
         table = Table("plate", "confidence", "seen at (UTC)", "frames", "status")

@@ -18,22 +18,33 @@ from typing import Any, Protocol
 
 import cv2
 import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.masks import CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
+from alpr.capture.models import CaptureId
+from alpr.capture.motion import MotionGate
+from alpr.capture.service import prune_capture_ids
 from alpr.capture.sources import CaptureError, Frame, SourceKind, open_source, redact, source_kind
+from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
+from alpr.reads.schemas import IngestReport, ItemStatus
 from alpr.reads.service import IngestItem, ingest
 from alpr.recognition.interfaces import Box, Image, PlateResult
 from alpr.recognition.tracking import Pass, PlateTracker
 
 MAX_VEHICLE_WIDTH = 1280  # stored overview images are downscaled to this width
 BATCH_SIZE = 20
+# Read ids of captured passes: uuid5 in this namespace of the pass's source key.
+CAPTURE_NAMESPACE = uuid.UUID("5b0f3c6e-8a43-5d0e-9a4f-1c2d7e9b6a10")
 # A live stream's reads are stored at least this often, even when the batch is not full.
 MAX_BATCH_DELAY_S = 2.0
 
@@ -65,6 +76,7 @@ class CaptureSummary:
     duplicates: int = 0
     rejected: int = 0
     masked: int = 0  # passes inside a privacy mask: counted, never stored (REQ C4)
+    unchanged: int = 0  # video frames like the last recognized one: not recognized again
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # unreadable files (skipped)
     reads: list[PassRead] = field(default_factory=list)
@@ -110,12 +122,15 @@ def run_capture(
     progress: Callable[[int], None] | None = None,
     frames: Iterable[Frame] | None = None,
     stills: bool | None = None,
+    motion: bool | None = None,
 ) -> CaptureSummary:
     """Recognize every sampled frame of a source and ingest one read per vehicle pass.
 
     `frames` replaces opening `source_spec` (frames from elsewhere); `stills` says whether
     each frame is a separate photo (default: a folder or image is, a video or stream is not).
-    `progress` is called with the number of frames done.
+    `progress` is called with the number of frames done. With `motion` (default: on for
+    video and streams) a frame that did not change since the last recognized one takes
+    that frame's plates instead of being recognized again (`capture.motion`).
     """
     camera = check_camera(camera_id, lat=lat, lon=lon)
     with unit_of_work() as session:
@@ -135,6 +150,8 @@ def run_capture(
             start=start,
             on_error=lambda error: summary.errors.append(str(error)),
         )
+    gate = MotionGate() if (motion if motion is not None else not stills) else None
+    last_results: list[PlateResult] = []
     tracker = PlateTracker(min_frames=min_frames, stills=stills)
     hidden = PlateTracker(min_frames=min_frames, stills=stills)  # masked plates: counted only
     position = {"lat": lat, "lon": lon, "heading": heading}
@@ -157,7 +174,9 @@ def run_capture(
 
     try:
         for frame in frames:
-            shown, masked = split_masked(recognizer.recognize(frame.image), masks)
+            if gate is None or gate.changed(frame.image):
+                last_results = recognizer.recognize(frame.image)
+            shown, masked = split_masked(last_results, masks)
             closed = tracker.update(frame, shown)
             _count_masked(hidden.update(frame, masked), summary)
             summary.frames += 1
@@ -175,6 +194,7 @@ def run_capture(
         store()
         _count_masked(hidden.flush(), summary)
         summary.dropped = tracker.dropped
+        summary.unchanged = gate.skipped_total if gate else 0
         summary.seconds = time.monotonic() - started
         _audit(summary, actor)
     return summary
@@ -218,17 +238,31 @@ def _store(
         return
     items = [pass_to_item(p, camera_id, position) for p in passes]
     with unit_of_work() as session:
-        report = ingest(
-            session, items, actor=actor, policy=policy, images=images, max_clock_skew=max_clock_skew
+        fresh = claim_capture_ids(
+            session, items, prune_before=policy.retention.delete_after.before(utcnow())
         )
+        report = ingest(
+            session,
+            [items[i] for i in fresh],
+            actor=actor,
+            policy=policy,
+            images=images,
+            max_clock_skew=max_clock_skew,
+        )
+        release_rejected(session, report, [items[i] for i in fresh])
     summary.passes += len(passes)
     summary.alerts.extend(report.alerts)
     summary.accepted += report.accepted
-    summary.duplicates += report.duplicates
+    summary.duplicates += report.duplicates + len(passes) - len(fresh)
     summary.rejected += report.rejected
     summary.masked += report.masked
+    for index in sorted(set(range(len(passes))) - set(fresh)):
+        one = passes[index]
+        summary.reads.append(
+            PassRead(one.plate, one.confidence, one.first_seen, one.frames, "duplicate")
+        )
     for result in report.results:
-        one = passes[result.index]
+        one = passes[fresh[result.index]]
         summary.reads.append(
             PassRead(
                 one.plate,
@@ -241,10 +275,71 @@ def _store(
         )
 
 
+def capture_read_id(one: Pass) -> uuid.UUID:
+    """The read id of a pass: stable for a pass of a file or stream moment, else random."""
+    if one.source_key:
+        return uuid.uuid5(CAPTURE_NAMESPACE, one.source_key)
+    return uuid.uuid4()
+
+
+def claim_capture_ids(
+    session: Session, items: list[IngestItem], *, prune_before: datetime | None = None
+) -> list[int]:
+    """Record the items' read ids; return the indexes of those not captured before.
+
+    The claim is an insert that skips known ids: a parallel capture of the same source
+    waits on the other's uncommitted claim (PostgreSQL) or on the write lock (SQLite), then
+    finds it taken, so the same pass is never stored twice. Ids of reads captured before
+    `prune_before` (the retention period: ingest refuses such reads anyway) are dropped,
+    so nothing of a purged read outlives its period here.
+    """
+    if prune_before is not None:
+        prune_capture_ids(session, before=prune_before)
+    if not items:
+        return []
+    now = utcnow()
+    ids = [uuid.UUID(str(item.data["id"])) for item in items]
+    rows = [
+        {
+            "id": read_id,
+            "captured_at": datetime.fromisoformat(str(item.data["captured_at"])),
+            "claimed_at": now,
+        }
+        for read_id, item in zip(ids, items, strict=True)
+    ]
+    claimed: set[uuid.UUID]
+    if session.get_bind().dialect.name == "postgresql":
+        statement = pg_insert(CaptureId).on_conflict_do_nothing().returning(CaptureId.id)
+        claimed = set(session.scalars(statement, rows))
+    else:
+        known = set(session.scalars(select(CaptureId.id).where(CaptureId.id.in_(ids))))
+        new_rows = list({row["id"]: row for row in rows if row["id"] not in known}.values())
+        if new_rows:
+            session.execute(sqlite_insert(CaptureId).on_conflict_do_nothing(), new_rows)
+        claimed = set(ids) - known
+    fresh: list[int] = []
+    for index, read_id in enumerate(ids):
+        if read_id in claimed:
+            claimed.discard(read_id)  # the same id twice in one batch: the first one counts
+            fresh.append(index)
+    return fresh
+
+
+def release_rejected(session: Session, report: IngestReport, items: list[IngestItem]) -> None:
+    """A rejected read was not stored: capturing it again (say, with a fixed time) may."""
+    rejected = [
+        uuid.UUID(str(items[result.index].data["id"]))
+        for result in report.results
+        if result.status == ItemStatus.REJECTED
+    ]
+    if rejected:
+        session.execute(delete(CaptureId).where(CaptureId.id.in_(rejected)))
+
+
 def pass_to_item(one: Pass, camera_id: str, position: dict[str, float | None]) -> IngestItem:
     """One vehicle pass as a read to ingest, with its plate crop and overview image."""
     data: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
+        "id": str(capture_read_id(one)),
         "plate": one.plate,
         "confidence": one.confidence,
         "region": one.region.upper()[:8] if one.region else None,

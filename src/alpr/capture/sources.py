@@ -6,6 +6,7 @@ carry the time the vehicle was seen, not the time the file was processed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -47,13 +48,40 @@ class SourceKind(StrEnum):
 
 @dataclass(frozen=True, eq=False)
 class Frame:
-    """One decoded frame. `position_ms` is the offset in a video or stream; None for stills."""
+    """One decoded frame. `position_ms` is the offset in a video or stream; None for stills.
+
+    `source_key` names this frame the same way every time the same file or stream moment
+    is captured (the file's content hash and the frame's place in it; a stream's URL and
+    the frame's time), so reads made from it get stable ids (`capture_read_id`).
+    """
 
     image: Image
     captured_at: datetime
     index: int
     source: str
     position_ms: float | None = None
+    source_key: str = ""
+
+
+def content_key(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def file_key(path: Path) -> str:
+    """The file's content hash: a copy, a rename or a new mtime is still the same file."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as error:
+        raise CaptureError(f"{path}: cannot read ({error.strerror})") from error
+    return "sha256:" + digest.hexdigest()
+
+
+def stream_key(url: str) -> str:
+    """A stream by its full URL (hashed: the URL may hold a password)."""
+    return "stream:" + hashlib.sha256(url.encode()).hexdigest()
 
 
 def redact(spec: str) -> str:
@@ -151,7 +179,8 @@ def _still(path: Path, index: int) -> Frame:
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise CaptureError(f"{path}: not a readable image (corrupt or unsupported)")
-    return Frame(_as_image(image), still_time(path), index, str(path))
+    key = content_key(data.tobytes())
+    return Frame(_as_image(image), still_time(path), index, str(path), source_key=key)
 
 
 def still_time(path: Path) -> datetime:
@@ -217,6 +246,7 @@ def video_file(
             length = timedelta(seconds=count / fps) if fps > 0 else timedelta(0)
             start = datetime.fromtimestamp(path.stat().st_mtime, UTC) - length
         start = _aware(start)
+        key = file_key(path)
         index = 0
         while capture.grab():  # grab without converting: skipped frames cost less
             position = capture.get(cv2.CAP_PROP_POS_MSEC)
@@ -231,6 +261,8 @@ def video_file(
                         index,
                         str(path),
                         position,
+                        # The frame number in the file, not the time given with --start.
+                        f"{key}#frame={index}",
                     )
             index += 1
         if index == 0:
@@ -274,6 +306,7 @@ def stream(
     a row; one that cannot be opened raises CaptureError naming it (without its password).
     """
     name = redact(url)
+    key = stream_key(url)
     sampler = _Sampler(every_n, fps_limit)
     started = time.monotonic()
     offered = failures = numbered = 0
@@ -290,7 +323,9 @@ def stream(
                     # every_n counts frames offered here: newest_only skips some numbers.
                     if sampler.wants(offered, position):
                         index = numbered + number
-                        yield Frame(_as_image(image), datetime.now(UTC), index, name, position)
+                        now = datetime.now(UTC)
+                        frame_key = f"{key}@{now.isoformat()}"
+                        yield Frame(_as_image(image), now, index, name, position, frame_key)
                     offered += 1
                 numbered += last + 1
             finally:

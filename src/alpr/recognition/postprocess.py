@@ -83,11 +83,13 @@ def _is_word(text: str) -> bool:
     return letters in NON_PLATE_WORDS or state_of(letters) is not None
 
 
-def plate_likeness(text: str, confidence: float) -> float:
+def plate_likeness(text: str, confidence: float, *, letters_only: bool = False) -> float:
     """0 for strings that cannot be a plate; otherwise a weight in (0, 1] for ranking.
 
     Plates of 5-7 characters mixing letters and digits score highest; short strings,
     letters only, and digits only (dates, phone numbers, street numbers) score lower.
+    With `letters_only`, an all-letter string of 5-7 that is no known word passes whatever
+    the confidence (vanity plates; the caller decides how sure it must be).
     """
     plate = clean_text(text)
     if not MIN_LENGTH <= len(plate) <= MAX_LENGTH or _is_word(plate):
@@ -95,7 +97,8 @@ def plate_likeness(text: str, confidence: float) -> float:
     # 0 is also the letter O here, so it does not make a word a plate.
     digits = sum(c.isdigit() and c != "0" for c in plate)
     letters = len(plate) - sum(c.isdigit() for c in plate)
-    if digits == 0 and confidence < LETTERS_ONLY_CONFIDENCE:
+    vanity = letters_only and 5 <= len(plate) <= 7
+    if digits == 0 and confidence < LETTERS_ONLY_CONFIDENCE and not vanity:
         return 0.0
     if letters == 0 and _DATE.match(plate):
         return 0.0  # a date stamped on the photo (20140513), not a plate

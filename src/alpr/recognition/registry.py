@@ -25,7 +25,9 @@ def _paddle_reader() -> Reader:
 def _crnn_reader() -> Reader:
     from alpr.recognition.engines.crnn import CrnnReader
 
-    return CrnnReader()
+    # Confidence on PP-OCR's scale (geometric mean per character), so fusion compares like
+    # with like; one crop (voting over margins did not help on the held-out crops).
+    return CrnnReader(geometric=True)
 
 
 DETECTORS: dict[str, Callable[[], Detector]] = {"paddle": _paddle_detector}
@@ -54,4 +56,6 @@ def load_recognizer(detector: str | None = None, reader: str | None = None) -> R
     for name in names:
         _pick("reader", name, dict(READERS))
     second = READERS[names[1]]() if len(names) == 2 else None
-    return Recognizer(DETECTORS[detector](), READERS[names[0]](), second)
+    # Two readers fused character by character where they differ in one or two places
+    # (chosen on the held-out crops, docs/recognition.md).
+    return Recognizer(DETECTORS[detector](), READERS[names[0]](), second, per_char=True)

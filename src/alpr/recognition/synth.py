@@ -67,6 +67,16 @@ FONT_GLOBS = (
     "/usr/share/fonts/truetype/liberation*/LiberationSans*-Bold.ttf",
     "/usr/share/fonts/truetype/liberation*/LiberationMono-Bold.ttf",
     "/usr/share/fonts/truetype/freefont/FreeSansBold.ttf",
+    # More Debian font packages (fonts-croscore, fonts-roboto-unhinted, fonts-open-sans,
+    # fonts-freefont-ttf): condensed bold faces are what most US plates use.
+    "/usr/share/fonts/truetype/croscore/Arimo-Bold.ttf",
+    "/usr/share/fonts/truetype/croscore/Cousine-Bold.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeMonoBold.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-CondBold.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-Bold.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Regular.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Bold.ttf",
 )
 SMALL_FONT_GLOBS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif*.ttf",
@@ -163,6 +173,35 @@ def _paste_center(plate: PILImage.Image, layer: PILImage.Image, cx: float, cy: f
     plate.alpha_composite(layer, (int(cx - layer.width / 2), int(cy - layer.height / 2)))
 
 
+def _draw_emblem(
+    rng: np.random.Generator, draw: ImageDraw.ImageDraw, cx: int, cy: int, r: int, colour: RGB
+) -> None:
+    """A separator or emblem between character groups: disc, star, heart-like, bar, dot."""
+    fill = (*colour, 255)
+    kind = int(rng.integers(5))
+    if kind == 0:
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=fill)
+    elif kind == 1:  # five-pointed star
+        points = [
+            (
+                cx + (r if i % 2 == 0 else r * 0.45) * np.sin(np.pi * i / 5),
+                cy - (r if i % 2 == 0 else r * 0.45) * np.cos(np.pi * i / 5),
+            )
+            for i in range(10)
+        ]
+        draw.polygon(points, fill=fill)
+    elif kind == 2:  # heart-like: two discs over a triangle
+        h = r // 2
+        draw.ellipse([cx - r, cy - r, cx, cy], fill=fill)
+        draw.ellipse([cx, cy - r, cx + r, cy], fill=fill)
+        draw.polygon([(cx - r, cy - h // 2), (cx + r, cy - h // 2), (cx, cy + r)], fill=fill)
+    elif kind == 3:  # dash
+        draw.rectangle([cx - r, cy - max(1, r // 4), cx + r, cy + max(1, r // 4)], fill=fill)
+    else:  # small dot
+        q = max(1, r // 2)
+        draw.ellipse([cx - q, cy - q, cx + q, cy + q], fill=fill)
+
+
 def render_plate(rng: np.random.Generator, text: str, width: int = 240) -> Image:
     """A flat, front-on plate (RGB uint8), about 2:1."""
     height = int(width / rng.uniform(1.85, 2.2))
@@ -186,17 +225,14 @@ def render_plate(rng: np.random.Generator, text: str, width: int = 240) -> Image
     cy = height * rng.uniform(0.5, 0.58)
     font = _pick_font(rng, main_h * 1.3)
     shown = text
-    if rng.random() < 0.15 and " " in text:  # an emblem in the gap (NM, MD)
+    if rng.random() < 0.3 and " " in text:  # an emblem in the gap (NM, MD, CA dash)
         shown = text.replace(" ", "   ")
     layer = _fit_text(
         shown, font, fg, int(width * rng.uniform(0.72, 0.92)), int(main_h), rng.uniform(0.75, 1.15)
     )
     _paste_center(plate, layer, width / 2 + rng.uniform(-0.04, 0.04) * width, cy)
     if shown != text:
-        r = int(main_h * 0.3)
-        draw.ellipse(
-            [width // 2 - r, int(cy) - r, width // 2 + r, int(cy) + r], fill=(*accent, 255)
-        )
+        _draw_emblem(rng, draw, width // 2, int(cy), int(main_h * rng.uniform(0.2, 0.4)), accent)
     # state name at top, slogan at bottom
     if rng.random() < 0.9:
         state = STATES[int(rng.integers(len(STATES)))]

@@ -46,6 +46,9 @@ class Pass:
     best_box: Box
     candidates: tuple[tuple[str, float], ...] = ()
     best_frame_index: int = 0
+    # Where the pass began: its first frame's source key and its place among the tracks
+    # that began in that frame ("" when the frames carry no key). Stable across re-runs.
+    source_key: str = ""
 
 
 def plate_distance(a: str, b: str) -> int:
@@ -87,6 +90,7 @@ class _Track:
     velocity: tuple[float, float] = (0.0, 0.0)  # centre motion in pixels per step
     sightings: list[_Sighting] = field(default_factory=list)
     best: dict[str, _Best] = field(default_factory=dict)  # best view per distinct text
+    source_key: str = ""
 
     def predicted(self, step: int) -> Box:
         """Where the plate should be now, moving as it did between the last two sightings."""
@@ -149,14 +153,14 @@ class PlateTracker:
     def update(self, frame: TrackedFrame, results: Sequence[PlateResult]) -> list[Pass]:
         self._step += 1
         if self.stills:
-            tracks = [self._new_track(frame, r) for r in results if _clean(r.plate)]
+            tracks = self._new_tracks(frame, [r for r in results if _clean(r.plate)])
             return [p for p in (self._close(track) for track in tracks) if p is not None]
         # Too old in capture time: closed before linking, so it cannot take this frame.
         closed = self._expire(lambda t: frame.captured_at - t.last_seen > self.max_gap)
         unmatched = self._associate(frame, [r for r in results if _clean(r.plate)])
         # Missed in more than max_missed frames, this one included.
         closed += self._expire(lambda t: self._step - t.last_step > self.max_missed)
-        self._tracks.extend(self._new_track(frame, result) for result in unmatched)
+        self._tracks.extend(self._new_tracks(frame, unmatched))
         return [p for p in (self._close(track) for track in closed) if p is not None]
 
     def flush(self) -> list[Pass]:
@@ -204,10 +208,17 @@ class PlateTracker:
             return None
         return overlap + (self.max_text_distance + 1 - min(distance, self.max_text_distance + 1))
 
-    def _new_track(self, frame: TrackedFrame, result: PlateResult) -> _Track:
-        track = _Track(frame.captured_at, frame.captured_at, self._step, result.box)
-        track.add(frame, self._step, result)
-        return track
+    def _new_tracks(self, frame: TrackedFrame, results: Sequence[PlateResult]) -> list[_Track]:
+        """Tracks for the results that start one, numbered left to right in the frame."""
+        key = getattr(frame, "source_key", "")
+        tracks = []
+        ordered = sorted(results, key=lambda r: (r.box.x, r.box.y))
+        for number, result in enumerate(ordered):
+            track = _Track(frame.captured_at, frame.captured_at, self._step, result.box)
+            track.source_key = f"{key}#track={number}" if key else ""
+            track.add(frame, self._step, result)
+            tracks.append(track)
+        return tracks
 
     # -- voting -------------------------------------------------------------------------
 
@@ -233,6 +244,7 @@ class PlateTracker:
             best_box=best.box,
             candidates=_candidates(sightings, plate),
             best_frame_index=best.index,
+            source_key=track.source_key,
         )
 
 

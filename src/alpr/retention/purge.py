@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
+from alpr.capture.service import prune_capture_ids
 from alpr.hotlists.models import Alert, AlertResponse, WebhookDelivery
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
@@ -70,6 +71,7 @@ def purge(session: Session, *, policy: Policy, now: datetime) -> PurgeResult:
         _drop_partitions(session, cutoff, hit_cutoff, result)
     _delete_rows(session, cutoff, hit_cutoff, result)
     result.alerts_removed = _delete_alerts(session, hit_cutoff)
+    prune_capture_ids(session, before=cutoff)  # ids of captured reads (alpr.capture)
     # What is still older than the period is what had to stay (held, or hits kept longer).
     result.kept_held_or_hit = session.scalar(
         select(func.count()).select_from(Read).where(Read.captured_at < cutoff)) or 0

@@ -151,9 +151,22 @@ class CrnnReader:
 
     name = "crnn"
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        batch_size: int = 64,
+        *,
+        geometric: bool = False,
+        margins: tuple[tuple[float, float], ...] = (),
+    ) -> None:
         self.model_path = (model_path or MODEL_PATH).resolve()
         self.batch_size = max(1, batch_size)
+        # Confidence as the geometric mean of the characters' (PP-OCR's scale), not their
+        # product, so fusion compares like with like.
+        self.geometric = geometric
+        # Plate margins (x, y, as shares of the box) the pipeline crops at; the readings
+        # of the crops vote (recognition.fusion.vote). Empty: one crop at the default.
+        self.margins = margins
 
     def probabilities(self, crops: Sequence[Image]) -> NDArray[np.float32]:
         """N x T x classes CTC probabilities for the crops."""
@@ -170,4 +183,20 @@ class CrnnReader:
         if not crops:
             return []
         charset = _load(self.model_path).charset
-        return [decode(p, charset) for p in self.probabilities(crops)]
+        readings = [decode(p, charset) for p in self.probabilities(crops)]
+        return [geometric(r) for r in readings] if self.geometric else readings
+
+
+def geometric(reading: Reading) -> Reading:
+    """The reading with its confidence (and its alternatives') as a per-character geometric
+    mean: n-th root of the product, n the number of characters read."""
+    n = len(reading.chars)
+    if n == 0:
+        return reading
+    root = 1.0 / n
+    return Reading(
+        text=reading.text,
+        confidence=reading.confidence**root,
+        chars=reading.chars,
+        alternatives=tuple((alt, score**root) for alt, score in reading.alternatives),
+    )

@@ -325,13 +325,16 @@ class PaddleDetector:
 
     name = "paddle"
 
-    def __init__(self, max_regions: int = MAX_REGIONS) -> None:
+    def __init__(self, max_regions: int = MAX_REGIONS, *, keep_letters: bool = False) -> None:
         self.max_regions = max_regions
+        # Keep plate-shaped all-letter lines PP-OCR is unsure of (vanity plates), ranked
+        # low: the plate reader and fusion decide (a word needs both readers to agree).
+        self.keep_letters = keep_letters
 
     def detect(self, image: Image) -> list[PlateRegion]:
         found: list[TextRegion] = []
         for side in DET_SIDES:
-            found += self._regions(image, detect_lines(image, side))
+            found += self._regions(image, detect_lines(image, side), self.keep_letters)
             if any(r.score >= SURE_LIKENESS * SURE_CONFIDENCE for r in found):
                 break
         found.sort(key=lambda r: -r.score)
@@ -342,7 +345,8 @@ class PaddleDetector:
         return kept[: self.max_regions]
 
     @staticmethod
-    def _regions(image: Image, lines: list[_Line]) -> list[TextRegion]:
+    def _regions(image: Image, lines: list[_Line], keep_letters: bool = False
+                 ) -> list[TextRegion]:
         # Characters under 8 px tall are unreadable; a plate line is wider than tall.
         shaped = [ln for ln in lines if ln.height >= 8 and 1.0 <= ln.width / ln.height <= 12]
         candidates = [refine(image, ln) for ln in shaped]
@@ -353,6 +357,8 @@ class PaddleDetector:
         regions: list[TextRegion] = []
         for line, crop, reading in zip(candidates, crops, readings, strict=True):
             likeness = plate_likeness(reading.text, reading.confidence)
+            if likeness <= 0 and keep_letters:
+                likeness = 0.5 * plate_likeness(reading.text, 1.0, letters_only=True)
             if likeness <= 0:
                 continue
             context = tuple(t for ln, t in all_text if ln is not line and state_of(t)
