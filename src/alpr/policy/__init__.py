@@ -8,6 +8,7 @@ from alpr.policy.loading import (
     load_checked_policy,
     load_policy,
     load_preset,
+    policy_text,
     preset_names,
 )
 from alpr.policy.model import Policy
@@ -22,5 +23,6 @@ __all__ = [
     "load_checked_policy",
     "load_policy",
     "load_preset",
+    "policy_text",
     "preset_names",
 ]

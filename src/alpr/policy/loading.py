@@ -113,3 +113,12 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
     return key
+
+
+def policy_text(path: Path | None) -> tuple[str, str]:
+    """The written policy as the agency runs it: (file name, TOML text) — `path`, or the
+    default preset's file (the public page offers it for download, REQ P2)."""
+    if path is None:
+        name = f"{DEFAULT_PRESET}.toml"
+        return name, _preset_dir().joinpath(name).read_text(encoding="utf-8")
+    return path.name, path.read_text(encoding="utf-8")
