@@ -41,7 +41,14 @@ from alpr.sharing.models import (
     Share,
     ShareRequest,
 )
-from alpr.users.models import ApiSession, Device, Notification, TrainingRecord, User
+from alpr.users.models import (
+    ApiSession,
+    Device,
+    LoginFailure,
+    Notification,
+    TrainingRecord,
+    User,
+)
 
 __all__ = [
     "Agency",
@@ -71,6 +78,7 @@ __all__ = [
     "IncidentTask",
     "Inspection",
     "JobState",
+    "LoginFailure",
     "MaskedReadCount",
     "Notification",
     "PrivacyMask",
