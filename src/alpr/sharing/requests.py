@@ -57,9 +57,11 @@ def check(session: Session, request: ShareRequest, agency: Agency, *, policy: Po
     if problem := not_california_public(agency.name, agency.kind, agency.jurisdiction):
         return Refusal("ca-public-agency", f"{problem}: Civ. Code §1798.90.55(b) forbids"
                        " sharing with it (REQ S1)")
+    # The kind as given, and the name whatever kind is given (or none): "on behalf of
+    # Homeland Security Investigations" is refused without any kind (floor.py).
     behalf_problem = name_problem(request.on_behalf_of_name or "")
     if request.on_behalf_of_kind and not is_ca_public(request.on_behalf_of_kind):
-        behalf_problem = behalf_problem or request.on_behalf_of_kind.replace("_", " ")
+        behalf_problem = request.on_behalf_of_kind.replace("_", " ")
     if behalf_problem:
         who = request.on_behalf_of_name or "an entity"
         return Refusal("on-behalf-of", f"the request is made on behalf of {who}"

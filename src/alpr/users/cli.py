@@ -274,7 +274,7 @@ def list_users() -> None:
 
 def login_command(
     username: Annotated[str, typer.Option(prompt=True)],
-    code: Annotated[str, typer.Option(prompt="One-time code")],
+    code: Annotated[str | None, typer.Option(help="The current one-time code")] = None,
     password_file: PasswordFile = None,
     new_password_file: Annotated[Path | None, typer.Option(
         help="A new password, when the current one has expired (IA-5(1))")] = None,
@@ -282,6 +282,7 @@ def login_command(
     """Log in; the CLI then acts as you until the session ends."""
     console.print(BANNER)
     password = _read_password(password_file, confirm=False)
+    code = code or typer.prompt("One-time code")
     new_password = (_read_password(new_password_file, confirm=False)
                     if new_password_file else None)
     for _ in range(2):
