@@ -28,10 +28,8 @@ from alpr.sharing.agencies import (
     current_agreement,
     get_agency,
     is_ca_public,
-    not_california_public,
     policy_allows,
 )
-from alpr.sharing.floor import name_problem
 from alpr.sharing.models import Agency, Agreement, RequestStatus, Share, ShareRequest
 from alpr.sharing.schemas import ReportRow, ShareRequestIn
 
@@ -54,19 +52,15 @@ class Fulfilment:
 def check(session: Session, request: ShareRequest, agency: Agency, *, policy: Policy,
           now: datetime) -> Refusal | None:
     """The first rule that forbids this share, or None."""
-    if problem := not_california_public(agency.name, agency.kind, agency.jurisdiction):
-        return Refusal("ca-public-agency", f"{problem}: Civ. Code §1798.90.55(b) forbids"
+    if not is_ca_public(agency.kind):
+        return Refusal("ca-public-agency", f"{agency.name} is {agency.kind.replace('_', ' ')},"
+                       " not a California public agency: Civ. Code §1798.90.55(b) forbids"
                        " sharing with it (REQ S1)")
-    # The kind as given, and the name whatever kind is given (or none): "on behalf of
-    # Homeland Security Investigations" is refused without any kind (floor.py).
-    behalf_problem = name_problem(request.on_behalf_of_name or "")
     if request.on_behalf_of_kind and not is_ca_public(request.on_behalf_of_kind):
-        behalf_problem = request.on_behalf_of_kind.replace("_", " ")
-    if behalf_problem:
         who = request.on_behalf_of_name or "an entity"
         return Refusal("on-behalf-of", f"the request is made on behalf of {who}"
-                       f" ({behalf_problem}): data may not reach a federal, out-of-state or"
-                       " private entity through another agency (REQ S1)")
+                       f" ({request.on_behalf_of_kind.replace('_', ' ')}): data may not reach a"
+                       " federal, out-of-state or private entity through another agency (REQ S1)")
     texts = {"purpose": request.purpose_text, "involvement": request.involvement,
              "right to know": request.right_to_know, "case number": request.case_number,
              "on behalf of": request.on_behalf_of_name,
