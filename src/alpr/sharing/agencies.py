@@ -16,6 +16,7 @@ from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.policy import Policy
 from alpr.sharing.floor import CA_PUBLIC_KINDS as CA_PUBLIC_KINDS
+from alpr.sharing.floor import name_problem
 from alpr.sharing.floor import not_california_public as not_california_public
 from alpr.sharing.models import Agency, AgencyKind, Agreement
 
@@ -53,6 +54,11 @@ def register_agency(session: Session, *, name: str, kind: AgencyKind, jurisdicti
     # recorded and refused, not lost.
     if session.scalar(select(Agency).where(Agency.name == name)) is not None:
         raise SharingError(f"agency {name!r} is already registered")
+    if is_ca_public(kind) and (problem := name_problem(name, jurisdiction)):
+        # A federal, out-of-state or private body is registered with its true kind, so its
+        # requests are recorded and refused; never as a California public agency.
+        raise SharingError(f"{problem}: register it as federal, out_of_state or private,"
+                           " not as a California public agency (Civ. Code §1798.90.55(b))")
     agency = Agency(name=name, kind=kind.value, jurisdiction=jurisdiction, contacts=contacts,
                     created_by=actor, created_at=now)
     session.add(agency)

@@ -311,7 +311,8 @@ def record_incident(
         with unit_of_work() as session:
             incident = incidents.record_incident(
                 session, discovered_at=parse_when(discovered), description=description,
-                data_involved=data, persons_affected=persons, actor=actor, now=utcnow())
+                data_involved=data, persons_affected=persons, actor=actor, now=utcnow(),
+                policy=configured_policy())
             created = [(t.id, t.kind, _day(t.due_at)) for t in incidents.tasks(session,
                                                                                incident.id)]
             incident_id = incident.id

@@ -189,13 +189,13 @@ def list_incidents(_: Manager) -> list[IncidentOut]:
 
 
 @router.post("/incidents", status_code=status.HTTP_201_CREATED)
-def add_incident(body: IncidentIn, principal: Manager) -> list[TaskOut]:
+def add_incident(body: IncidentIn, principal: Manager, policy: PolicyDep) -> list[TaskOut]:
     """Record a breach; returns the notification tasks it creates (REQ X2)."""
     with unit_of_work() as session:
         incident = incidents.record_incident(
             session, discovered_at=body.discovered_at, description=body.description,
             data_involved=body.data_involved, persons_affected=body.persons_affected,
-            actor=principal.actor, now=utcnow())
+            actor=principal.actor, now=utcnow(), policy=policy)
         return [TaskOut.model_validate(t) for t in incidents.tasks(session, incident.id)]
 
 

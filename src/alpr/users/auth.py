@@ -24,7 +24,12 @@ from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.config import Settings, get_settings
 from alpr.policy import Policy
-from alpr.users.lifecycle import enforce_access, password_expires_at
+from alpr.users.lifecycle import (
+    apply_due_change,
+    due_change,
+    enforce_access,
+    password_expires_at,
+)
 from alpr.users.models import AccountStatus, ApiSession, Device, LoginFailure, User
 from alpr.users.notify import report_denied_login
 from alpr.users.security import (
@@ -78,6 +83,8 @@ def login(
         return _failure_from(session, None, username,
                              "account locked after repeated failures", policy, now, source)
     password_ok = verify_password(user.password_hash, password)
+    if user.status == AccountStatus.SUSPENDED and due_change(session, user, policy, now):
+        apply_due_change(session, user, policy, now, actor="system:access-check")  # U10 over
     if user.status in (AccountStatus.SUSPENDED, AccountStatus.DEACTIVATED):
         # REQ U9: recorded and reported to Professional Standards, right password or not.
         record(session, event=AuditEvent.ACCOUNT_LOGIN_DENIED, actor=f"user:{username}",
