@@ -159,10 +159,11 @@ def create_user(
 
 def approve_user(session: Session, *, username: str, actor: str, now: datetime) -> User:
     user = get_user(session, username)
+    if actor.removeprefix("user:") == username:
+        raise DutyRefused("an account cannot approve itself: nobody may approve their own"
+                          " account (separation of duties)")
     if user.status != AccountStatus.PENDING:
         raise AccountError(f"{username} is {user.status}, not pending")
-    if actor.removeprefix("user:") == username:
-        raise DutyRefused("an account cannot approve itself")
     check_duty(session, actor=actor, user=user, action="approve", grants=True)
     user.approved_by, user.approved_at, user.reviewed_at = actor, now, now
     user.status = AccountStatus.ACTIVE.value
