@@ -14,7 +14,7 @@ from alpr.config import get_settings
 from alpr.console import configured_policy, console, fail
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.sharing.agencies import all_agencies, register_agency
+from alpr.sharing.agencies import SharingError, all_agencies, register_agency
 from alpr.sharing.floor import normalize_name
 from alpr.sharing.models import AgencyKind
 from alpr.users import service
@@ -109,7 +109,7 @@ def create_admin(
                                                actor="console", now=now)
             training.details = {"bootstrap": True,
                                 "note": "recorded by the bootstrap: the first administrator"}
-    except (service.AccountError, PasswordRejected) as error:
+    except (service.AccountError, PasswordRejected, SharingError) as error:
         raise fail(str(error)) from error
     console.print(f"administrator [bold]{username}[/] created with bootstrap training recorded;"
                   " log in with alpr login, then add users (alpr users add)")

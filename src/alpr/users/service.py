@@ -108,7 +108,7 @@ def resolve_agency(session: Session, agency: str | int, *, policy: Policy, actor
                                     now=now)
     if found is None:
         raise AccountError(f"agency {agency!r} is not in the agency registry: an administrator"
-                           " registers it first (alpr sharing agencies add)")
+                           " registers it first (alpr agencies add)")
     if problem := not_california_public(found.name, found.kind, found.jurisdiction):
         raise AccountError(f"{problem}; only California public agencies hold accounts")
     return found
