@@ -140,7 +140,8 @@ def _cookie_login(client: TestClient, database: Database, username: str) -> str:
         "username": username, "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
         "banner_acknowledged": True, "cookie": True})
     assert answer.status_code == 200, answer.text
-    return client.cookies["alpr_csrf"]
+    csrf: str = client.cookies["alpr_csrf"]
+    return csrf
 
 
 BODY = {"username": "victim", "full_name": "V", "agency": "Test PD",
@@ -167,7 +168,7 @@ def test_csrf_token_is_bound_to_the_session(browser: TestClient, database: Datab
     ]
     for case, cookies, header in forged:
         jar = {"alpr_session": session_cookie, **cookies}
-        answer = httpx.Client(transport=browser._transport,  # type: ignore[attr-defined]
+        answer = httpx.Client(transport=browser._transport,
                               base_url="https://testserver", cookies=jar).post(
             "/api/v1/users", json=BODY, headers=header)
         assert answer.status_code == 403, (case, answer.status_code)

@@ -87,7 +87,7 @@ class Hook(ThreadingHTTPServer):
 class _HookHandler(BaseHTTPRequestHandler):
     server: Hook
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         failing = self.server.fail_first > 0
         self.server.fail_first -= 1
