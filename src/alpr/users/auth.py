@@ -79,7 +79,7 @@ def login(
                                 report_to=report_to, settings=settings)
         return _failure_from(session, None, username, "unknown account", policy, now, source)
     if user.locked_at:
-        verify_password(_dummy_hash(), password)
+        # No hash here: the row is locked, and a locked account says nothing new by speed.
         return _failure_from(session, None, username,
                              "account locked after repeated failures", policy, now, source)
     password_ok = verify_password(user.password_hash, password)
