@@ -76,6 +76,16 @@ def _misuse_over(database: Database, policy: Policy) -> datetime:
     return policy.users.misuse_suspension.after(T0) + timedelta(hours=1)
 
 
+def _unused_but_not_suspended(database: Database, policy: Policy) -> datetime:
+    # Reviewed and approved lately (so not suspended for inactivity), last used long ago.
+    moment = policy.users.reorientation_after_unused.after(T0) + timedelta(days=2)
+    used_at(database, T0 + timedelta(minutes=1))
+    with database.unit_of_work() as session:
+        user = service.get_user(session, "diaz")
+        user.approved_at = user.reviewed_at = moment - timedelta(days=1)
+    return moment
+
+
 # case, policy change, setup, what the refusal says, the account's status afterwards
 LOGIN_CASES: list[tuple[str, dict[str, Duration], Setup, str, str]] = [
     ("cjis-ac2-90-days", {}, _cjis_disable, "CJIS AC-2", AccountStatus.SUSPENDED),
@@ -94,6 +104,8 @@ LOGIN_CASES: list[tuple[str, dict[str, Duration], Setup, str, str]] = [
      "private organization", AccountStatus.DEACTIVATED),
     ("u10-misuse-over-needs-retraining", {}, _misuse_over, "retraining required",
      AccountStatus.ACTIVE),
+    ("u4-reorientation-after-unused", {"account_inactivity_disable": Duration(years=3)},
+     _unused_but_not_suspended, "reorientation training required", AccountStatus.ACTIVE),
 ]
 
 
