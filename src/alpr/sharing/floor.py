@@ -24,7 +24,7 @@ CA_PUBLIC_KINDS = frozenset({
 
 # Federal bodies by name, programme and abbreviation (normalized: lower case, single words).
 _FEDERAL = (
-    r"united states|usa|us|u s a|federal|fed|national guard bureau|"
+    r"united states|usa|us(?! \d)|federal|fed|national guard bureau|"
     r"homeland security|dhs|immigration|customs|ice|hsi|ero|cbp|uscis|border patrol|"
     r"enforcement and removal|removal operations|fbi|dea|atf|usms|marshals? service|"
     r"drug enforcement administration|bureau of alcohol|secret service|tsa|"
