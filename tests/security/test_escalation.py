@@ -4,6 +4,7 @@ takes over more than they hold; every refusal is audited. Through the HTTP API a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -160,3 +161,22 @@ def test_the_cli_refuses_self_service_too(database: Database, policy: Policy) ->
         result = runner.invoke(cli, args)
         assert result.exit_code == 1 and "own account" in result.output, (args, result.output)
     assert len(refusals(database)) == 3
+
+
+def test_the_cli_lets_a_lone_alpr_administrator_make_no_system_administrator(
+    database: Database, tmp_path: Path
+) -> None:
+    # REQ U1 — the same escalation path through `alpr users add` / `approve`
+    from alpr.cli import app as cli
+
+    cli_login(database, "lonely", roles=(Role.ALPR_ADMINISTRATOR,))
+    password = tmp_path / "pw"
+    password.write_text("shadow pass phrase\n")
+    runner = CliRunner()
+    added = runner.invoke(cli, ["users", "add", "shadow", "--full-name", "S", "--agency",
+                                "Test PD", "--classification", CLASSIFICATION, "--role",
+                                "system-administrator", "--password-file", str(password)])
+    assert added.exit_code == 1 and "created, pending approval" in added.output
+    approved = runner.invoke(cli, ["users", "approve", "shadow"])
+    assert approved.exit_code == 1, approved.output
+    assert [r["action"] for r in refusals(database)] == ["credentials", "approve"]

@@ -24,7 +24,7 @@ from alpr.users.models import AccountStatus
 from alpr.users.permissions import Permission, Role
 from alpr.users.reports import access_report
 from alpr.users.schemas import BANNER
-from alpr.users.security import PasswordRejected, totp_uri
+from alpr.users.security import PasswordRejected, check_new_password, totp_uri
 
 app = typer.Typer(help="Accounts: approval, training, reviews, suspension.", no_args_is_help=True)
 
@@ -131,17 +131,25 @@ def add(
     actor, policy, now = _manager(), configured_policy(), utcnow()
     password = _read_password(password_file)
     try:
+        check_new_password(password, min_length=policy.security.password_min_length,
+                           username=username)  # before anything is created
         with unit_of_work() as session:
             service.create_user(session, username=username, full_name=full_name, agency=agency,
                                 classification=classification, roles=role, actor=actor,
                                 supervisor=supervisor, policy=policy, now=now)
-            secret = service.issue_credentials(session, username=username, password=password,
-                                               actor=actor, policy=policy, now=now)
-    except service.DutyRefused as error:
-        _refused(actor, "add", username, error)
     except (service.AccountError, PasswordRejected) as error:
         raise fail(str(error)) from error
     console.print(f"[bold]{username}[/] created, pending approval")
+    try:
+        with unit_of_work() as session:
+            secret = service.issue_credentials(session, username=username, password=password,
+                                               actor=actor, policy=policy, now=now)
+    except service.DutyRefused as error:
+        # An account stronger than its creator: another administrator issues credentials.
+        _refused(actor, "credentials", username, error)
+    except (service.AccountError, PasswordRejected) as error:
+        raise fail(f"credentials not issued: {error} (alpr users credentials {username})"
+                   ) from error
     _print_totp(username, secret)
 
 
