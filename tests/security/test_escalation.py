@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from alpr.api.app import create_app
 from alpr.audit.models import AuditEntry
+from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.policy import Policy, default_policy
 from alpr.users.permissions import Role
@@ -180,3 +181,28 @@ def test_the_cli_lets_a_lone_alpr_administrator_make_no_system_administrator(
     approved = runner.invoke(cli, ["users", "approve", "shadow"])
     assert approved.exit_code == 1, approved.output
     assert [r["action"] for r in refusals(database)] == ["credentials", "approve"]
+
+
+def test_people_pick_agencies_from_the_registry_and_only_california_public_ones(
+    api: TestClient, database: Database
+) -> None:
+    # REQ S1 REQ U1 — Civ. Code §1798.90.5(f): an account's agency is a registry agency
+    from alpr.sharing.models import Agency
+
+    with database.unit_of_work() as session:
+        session.add_all([
+            Agency(name="DHS Task Force", kind="federal", jurisdiction="United States",
+                   created_by="t", created_at=utcnow()),
+            Agency(name="U.S. Immigration and Customs Enforcement", kind="ca_law_enforcement",
+                   jurisdiction="California", created_by="t", created_at=utcnow())])
+    auth = headers(api, database, "chief", *ADMINS)
+    for agency, says in (("Nowhere PD", "not in the agency registry"),
+                         ("DHS Task Force", "not a California public agency"),
+                         ("u.s. immigration and customs enforcement", "federal body")):
+        made = api.post("/api/v1/users", headers=auth, json={
+            "username": "newbie", "full_name": "N", "agency": agency,
+            "classification": CLASSIFICATION, "roles": ["data-user"]})
+        assert made.status_code == 422 and says in made.json()["detail"], (agency, made.text)
+    create(api, auth, "mover", Role.DATA_USER)
+    moved = api.post("/api/v1/users/mover/agency", headers=auth, json={"agency": "DHS Task Force"})
+    assert moved.status_code == 422 and "not a California public agency" in moved.text

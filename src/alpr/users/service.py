@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.policy import Policy
-from alpr.sharing.agencies import register_agency
+from alpr.sharing.agencies import SharingError, register_agency
 from alpr.sharing.floor import normalize_name, not_california_public
 from alpr.sharing.models import Agency, AgencyKind
 from alpr.users.lifecycle import end_sessions, set_status
@@ -93,7 +93,7 @@ def audit_refusal(session: Session, *, actor: str, action: str, username: str,
 def resolve_agency(session: Session, agency: str | int, *, policy: Policy, actor: str,
                    now: datetime) -> Agency:
     """The registry agency an account belongs to, refused unless a California public
-    agency (Civ. Code §1798.90.5(f)). The policy's own agency is registered on first use."""
+    agency (Civ. Code §1798.90.5(f))."""
     found: Agency | None
     if isinstance(agency, int):
         found = session.get(Agency, agency)
@@ -101,11 +101,19 @@ def resolve_agency(session: Session, agency: str | int, *, policy: Policy, actor
         wanted = normalize_name(agency)
         found = next((a for a in session.scalars(select(Agency))
                       if normalize_name(a.name) == wanted), None) if wanted else None
-        if found is None and wanted and wanted == normalize_name(policy.agency.name):
-            found = register_agency(session, name=policy.agency.name,
-                                    kind=AgencyKind.CA_LAW_ENFORCEMENT,
-                                    jurisdiction="California", contacts=None, actor=actor,
-                                    now=now)
+        # The policy's own agency is registered on first use; so is any name an internal
+        # caller (the server console, the demo, tests: never "user:" actors) names. People
+        # pick from the registry. Registration screens the name either way (floor.py).
+        internal = not actor.startswith("user:")
+        if found is None and wanted and (internal or wanted == normalize_name(policy.agency.name)):
+            name = policy.agency.name if wanted == normalize_name(policy.agency.name) else agency
+            try:
+                found = register_agency(session, name=name, kind=AgencyKind.CA_LAW_ENFORCEMENT,
+                                        jurisdiction="California", contacts=None, actor=actor,
+                                        now=now)
+            except SharingError as error:
+                raise AccountError(f"{error}; only California public agencies hold accounts"
+                                   ) from error
     if found is None:
         raise AccountError(f"agency {agency!r} is not in the agency registry: an administrator"
                            " registers it first (alpr agencies add)")
