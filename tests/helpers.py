@@ -8,11 +8,15 @@ from datetime import timedelta
 
 import pyotp
 from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alpr.cameras.models import Camera
 from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.policy import Policy, default_policy
+from alpr.sharing.agencies import register_agency
+from alpr.sharing.models import Agency, AgencyKind
 from alpr.users import service
 from alpr.users.auth import login
 from alpr.users.cli_session import save_token
@@ -28,6 +32,14 @@ def jpeg(color: tuple[int, int, int] = (200, 200, 200), size: tuple[int, int] = 
     return buffer.getvalue()
 
 
+def registered_agency(session: Session, name: str = "Test PD",
+                      kind: AgencyKind = AgencyKind.CA_LAW_ENFORCEMENT) -> Agency:
+    """The registry agency of this name, registered when missing (accounts need one)."""
+    found = session.scalar(select(Agency).where(Agency.name == name))
+    return found or register_agency(session, name=name, kind=kind, jurisdiction="California",
+                                    contacts=None, actor="test", now=utcnow())
+
+
 def active_user(database: Database, username: str, roles: Sequence[Role], *,
                 policy: Policy | None = None, classification: str | None = None,
                 agency: str = "Test PD", password: str = PASSWORD) -> str:
@@ -35,6 +47,7 @@ def active_user(database: Database, username: str, roles: Sequence[Role], *,
     policy = policy or default_policy()
     now = utcnow()
     with database.unit_of_work() as session:
+        registered_agency(session, agency)
         service.create_user(
             session, username=username, full_name=username.title(), agency=agency,
             classification=classification or policy.users.authorized_classifications[0],

@@ -30,6 +30,18 @@ class Settings(BaseSettings):
         default="professional-standards",
         description="Who is told of login attempts by suspended or deactivated accounts (U9)",
     )
+    professional_standards_email: list[str] = Field(
+        default_factory=list,
+        description="E-mail addresses that receive the U9 reports (JSON list in the env)")
+    professional_standards_webhook_url: str | None = Field(
+        default=None, description="A webhook that receives the U9 reports (signed JSON)")
+    professional_standards_webhook_secret: str | None = Field(
+        default=None, description="The HMAC secret that signs the U9 webhook")
+    login_failures_per_client: int = Field(
+        default=20, ge=1,
+        description="Failed logins from one client address within login_throttle_seconds"
+                    " after which its logins are refused for that long (AC-7)")
+    login_throttle_seconds: int = Field(default=300, ge=1)
     map_tile_url: str | None = Field(
         default=None,
         description="Console map tiles, e.g. https://tile.example.org/{z}/{x}/{y}.png;"

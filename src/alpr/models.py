@@ -49,7 +49,14 @@ from alpr.sharing.models import (
     Share,
     ShareRequest,
 )
-from alpr.users.models import ApiSession, Device, Notification, TrainingRecord, User
+from alpr.users.models import (
+    ApiSession,
+    Device,
+    LoginFailure,
+    Notification,
+    TrainingRecord,
+    User,
+)
 
 __all__ = [
     "Agency",
@@ -85,6 +92,7 @@ __all__ = [
     "Inspection",
     "IntegrationCursor",
     "JobState",
+    "LoginFailure",
     "MaskedReadCount",
     "Notification",
     "PrivacyMask",

@@ -19,7 +19,7 @@ from alpr.reports.sampling import draw, sample_size
 from alpr.users import service
 from alpr.users.cli_session import session_file
 from alpr.users.permissions import Role
-from tests.helpers import CameraFactory, cli_login
+from tests.helpers import CameraFactory, cli_login, registered_agency
 from tests.reports.factories import hotlist_entry, search, share
 
 T0 = datetime(2026, 6, 10, 17, 0, tzinfo=UTC)  # 10:00 in California
@@ -99,6 +99,7 @@ def test_lapsed_accounts_and_retention_are_flagged(
     make_camera("cam-1")
     old = policy.retention.delete_after.before(T0) - timedelta(days=2)
     with database.unit_of_work() as session:
+        registered_agency(session, "Test PD")
         service.create_user(session, username="stale", full_name="Stale", agency="Test PD",
                             classification=policy.users.authorized_classifications[0],
                             roles=[Role.DATA_USER], actor="t", policy=policy, now=T0,

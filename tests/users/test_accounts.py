@@ -18,6 +18,7 @@ from alpr.users.lifecycle import run_lifecycle
 from alpr.users.models import AccountStatus, Notification, User
 from alpr.users.permissions import Role
 from alpr.users.security import PasswordRejected
+from tests.helpers import registered_agency
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
@@ -34,8 +35,15 @@ Login = Callable[..., LoginResult]
 def make_user(database: Database, policy: Policy, username: str = "diaz", *,
               classification: str = "Sworn personnel", train: bool = True,
               approve: bool = True, roles: tuple[Role, ...] = (Role.DATA_USER,)) -> str:
-    """An account created pending, approved, with password, TOTP and training; its secret."""
+    """An account created pending by the administrator "admin", approved, with password, TOTP
+    and training; its secret."""
     with database.unit_of_work() as session:
+        registered_agency(session, "OPD")
+        if session.scalar(select(User).where(User.username == "admin")) is None:
+            service.create_user(session, username="admin", full_name="Admin", agency="OPD",
+                                classification=policy.users.authorized_classifications[0],
+                                roles=[Role.SYSTEM_ADMINISTRATOR, Role.ALPR_ADMINISTRATOR],
+                                actor="console", policy=policy, now=T0, active=True)
         service.create_user(session, username=username, full_name="Ana Diaz", agency="OPD",
                             classification=classification, roles=roles, actor="user:admin",
                             policy=policy, now=T0)
@@ -51,11 +59,18 @@ def make_user(database: Database, policy: Policy, username: str = "diaz", *,
 
 
 def attempt(database: Database, policy: Policy, secret: str, at: datetime, *,
-            username: str = "diaz", password: str = PASSWORD, code: str | None = None
-            ) -> LoginResult:
+            username: str = "diaz", password: str = PASSWORD, code: str | None = None,
+            new_password: str | None = None) -> LoginResult:
     with database.unit_of_work() as session:
         return login(session, username=username, password=password, policy=policy, now=at,
-                     code=code if code is not None else pyotp.TOTP(secret).at(at))
+                     code=code if code is not None else pyotp.TOTP(secret).at(at),
+                     new_password=new_password)
+
+
+def used_at(database: Database, at: datetime, username: str = "diaz") -> None:
+    """The account was last used at `at` (as a login then would have recorded)."""
+    with database.unit_of_work() as session:
+        service.get_user(session, username).last_access_at = at
 
 
 def status_of(database: Database, username: str = "diaz") -> str:
@@ -90,6 +105,7 @@ def test_no_access_without_training_and_retraining_falls_due(
         service.record_training(session, username="diaz", kind="initial", actor="a", now=T0)
     assert attempt(database, policy, secret, T0 + timedelta(minutes=1)).token
     expired = policy.users.training_interval.after(T0) + timedelta(hours=1)
+    used_at(database, expired - timedelta(days=1))
     with database.unit_of_work() as session:
         service.review_user(session, username="diaz", actor="a", now=expired)
     assert "training expired" in (attempt(database, policy, secret, expired).refused or "")
@@ -104,7 +120,7 @@ def test_unused_accounts_are_suspended_and_reactivation_needs_retraining(
     later = policy.users.inactivity_suspension.after(T0) + timedelta(days=1)
     with database.unit_of_work() as session:
         report = run_lifecycle(session, policy=policy, now=later)
-    assert report.suspended == ["diaz"]
+    assert "diaz" in report.suspended
     assert status_of(database) == AccountStatus.SUSPENDED
     with database.unit_of_work() as session:
         service.reactivate_user(session, username="diaz", actor="user:admin", now=later)
@@ -112,7 +128,10 @@ def test_unused_accounts_are_suspended_and_reactivation_needs_retraining(
     with database.unit_of_work() as session:
         service.record_training(session, username="diaz", kind="reorientation", actor="a",
                                 now=later + timedelta(hours=1))
-    assert attempt(database, policy, secret, later + timedelta(hours=2)).token
+    # A year on, the password has expired too: the login itself changes it (IA-5(1)).
+    assert attempt(database, policy, secret, later + timedelta(hours=2)).password_change_required
+    assert attempt(database, policy, secret, later + timedelta(hours=3),
+                   new_password="a brand new pass phrase").token
 
 
 def test_the_annual_review_or_the_authorization_lapses(
@@ -124,7 +143,8 @@ def test_the_annual_review_or_the_authorization_lapses(
     with database.unit_of_work() as session:
         service.record_training(session, username="diaz", kind="refresher", actor="a",
                                 now=lapsed - timedelta(days=2))
-    assert "authorization review has lapsed" in (
+    used_at(database, lapsed - timedelta(days=1))
+    assert "authorization review lapsed (U7)" in (
         attempt(database, policy, secret, lapsed).refused or "")
 
 
@@ -170,7 +190,7 @@ def test_login_by_a_suspended_account_is_audited_and_reported(
         service.suspend_for_misuse(session, username="diaz", reason="personal lookup",
                                    actor="user:admin", policy=policy, now=T0)
     assert attempt(database, policy, secret, T0 + timedelta(days=1)).refused == (
-        "account is suspended")
+        "account is suspended: misuse: personal lookup")
     with database.unit_of_work() as session:
         denied = session.scalars(select(AuditEntry).where(
             AuditEntry.event == "account:login:denied")).one()
@@ -228,7 +248,7 @@ def test_passwords_are_hashed_and_common_ones_refused(database: Database, policy
     # REQ U11 — stored safely (argon2id), checked against a common-password list
     make_user(database, policy)
     with database.unit_of_work() as session:
-        user = session.scalars(select(User)).one()
+        user = service.get_user(session, "diaz")
         assert user.password_hash and user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
         details = " ".join(str(e.details) for e in session.scalars(select(AuditEntry)))

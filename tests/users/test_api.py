@@ -110,7 +110,7 @@ def test_login_then_manage_accounts_then_logout(client: TestClient, database: Da
     auth = {"Authorization": f"Bearer {logged.json()['token']}"}
     created = client.post("/api/v1/users", headers=auth, json={
         "username": "lee", "full_name": "Sam Lee", "agency": "OPD",
-        "classification": "Sworn personnel", "roles": ["patrol"]})
+        "classification": "Sworn personnel", "roles": ["data-user"]})
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "pending"
     assert client.post("/api/v1/users/lee/approve", headers=auth).json()["status"] == "active"

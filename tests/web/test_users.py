@@ -14,11 +14,13 @@ from alpr.users import service
 from alpr.users.models import TrainingRecord, User
 from alpr.users.permissions import Role
 from alpr.users.security import verify_password
+from tests.helpers import registered_agency
 from tests.web.conftest import Account, Console, login, screenshot
 
 
 def pending_user(console: Console, username: str) -> None:
     with console.database.unit_of_work() as session:
+        registered_agency(session, "Test PD")
         service.create_user(
             session, username=username, full_name="New Hire", agency="Test PD",
             classification=console.policy.users.authorized_classifications[0],

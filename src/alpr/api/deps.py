@@ -20,7 +20,7 @@ from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.users.auth import authenticate
 from alpr.users.permissions import Permission, Role, permissions_for
-from alpr.users.security import TOKEN_PREFIX
+from alpr.users.security import TOKEN_PREFIX, csrf_token
 
 bearer = HTTPBearer(auto_error=False, description="A camera API key or a user session token")
 
@@ -75,9 +75,11 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None and (cookie := request.cookies.get(SESSION_COOKIE)):
-        # The web console: a session cookie, with a double-submit CSRF token on writes.
+        # The web console: a session cookie; writes carry the session's CSRF token in a
+        # header, a MAC of the session token (users/security.csrf_token) that another site
+        # can neither read nor compute. The CSRF cookie's own value is never trusted.
         if request.method not in _SAFE_METHODS and not secrets.compare_digest(
-            request.headers.get(CSRF_HEADER, ""), request.cookies.get(CSRF_COOKIE, "-")
+            request.headers.get(CSRF_HEADER, "").encode(), csrf_token(cookie).encode()
         ):
             _deny(request, "CSRF token missing or wrong")
             raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF check failed")
@@ -148,10 +150,23 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
 
 def authenticated(
-    principal: Annotated[Principal, Depends(current_principal)],
+    request: Request, principal: Annotated[Principal, Depends(current_principal)],
 ) -> Principal:
-    """Any signed-in caller, whatever its roles (logout, "who am I")."""
+    """Any signed-in person, whatever their roles (logout, "who am I", console pages).
+    A camera key is not a person: it never opens a console page or a user route."""
+    if principal.kind != "user":
+        _deny(request, "a camera key on a user route", principal.actor)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only signed-in users")
     return _identify(principal)
+
+
+def session_token(request: Request) -> str | None:
+    """The caller's user session token (bearer or console cookie), if any."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip().startswith(TOKEN_PREFIX):
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE)
 
 
 def public(request: Request) -> None:

@@ -67,6 +67,9 @@ class AuditEvent(StrEnum):
     ACCOUNT_LOGIN_DENIED = "account:login:denied"
     ACCOUNT_LOCKED = "account:locked"
     ACCOUNT_LOGOUT = "account:logout"
+    ACCOUNT_REPORT_FAILED = "account:report:failed"  # a Professional Standards report stalls
+    ACCOUNT_DUTY_REFUSED = "account:duty:refused"  # separation of duties (issue 18.2)
+    ACCOUNT_AGENCY = "account:agency"  # moved to another agency of the registry
     DEVICE_REGISTER = "device:register"
     SEARCH_QUERY = "search:query"
     SEARCH_REFUSED = "search:refused"

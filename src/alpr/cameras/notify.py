@@ -53,33 +53,47 @@ def enqueue_ticket(session: Session, ticket: TroubleTicket, event: str, now: dat
     return len(targets)
 
 
+def post_signed(client: httpx.Client, *, url: str, secret: str, event: str, body: str,
+                now: datetime) -> None:
+    """POST a JSON body signed like the hot-list webhooks; raises on a non-2xx answer.
+    The one webhook sender of the system (tickets, Professional Standards reports)."""
+    timestamp = str(int(now.timestamp()))
+    response = client.post(url, content=body, headers={
+        "Content-Type": "application/json", "X-ALPR-Event": event,
+        "X-ALPR-Timestamp": timestamp, "X-ALPR-Signature": sign(secret, timestamp, body)})
+    if not 200 <= response.status_code < 300:
+        raise OSError(f"HTTP {response.status_code}")
+
+
+def send_email(settings: Settings, *, to: str, subject: str, text: str) -> None:
+    """One plain-text message through the configured SMTP relay; raises when it fails.
+    The one e-mail sender of the system (tickets, Professional Standards reports)."""
+    if not settings.smtp_host:
+        raise OSError("ALPR_SMTP_HOST is not set")
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
+        smtp.send_message(message)
+
+
 def _send_webhook(session: Session, client: httpx.Client, notice: TicketNotice,
                   now: datetime) -> None:
     hook = session.get(Webhook, int(notice.target))
     if hook is None or not hook.active:
         raise LookupError(f"webhook {notice.target} is gone or inactive")
-    timestamp = str(int(now.timestamp()))
-    response = client.post(hook.url, content=notice.body, headers={
-        "Content-Type": "application/json", "X-ALPR-Event": "camera-ticket",
-        "X-ALPR-Timestamp": timestamp, "X-ALPR-Signature": sign(hook.secret, timestamp,
-                                                                notice.body)})
-    if not 200 <= response.status_code < 300:
-        raise OSError(f"HTTP {response.status_code}")
+    post_signed(client, url=hook.url, secret=hook.secret, event="camera-ticket",
+                body=notice.body, now=now)
 
 
 def _send_email(settings: Settings, notice: TicketNotice) -> None:
-    if not settings.smtp_host:
-        raise OSError("ALPR_SMTP_HOST is not set")
     data = json.loads(notice.body)
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = notice.target
-    message["Subject"] = (f"ALPR trouble ticket {data['ticket']} {notice.event}:"
-                          f" {data['camera_id']} ({data['kind']})")
     lines = [f"{key}: {value}" for key, value in data.items() if value is not None]
-    message.set_content("\n".join(lines) + "\n")
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
-        smtp.send_message(message)
+    send_email(settings, to=notice.target, text="\n".join(lines) + "\n",
+               subject=(f"ALPR trouble ticket {data['ticket']} {notice.event}:"
+                        f" {data['camera_id']} ({data['kind']})"))
 
 
 def deliver_due(session: Session, *, now: datetime, client: httpx.Client | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -14,7 +15,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select, tuple_
 from starlette.concurrency import run_in_threadpool
 
-from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
+from alpr.api.deps import (
+    ImagesDep,
+    PolicyDep,
+    Principal,
+    require,
+    session_token,
+    unprocessable,
+)
 from alpr.api.inputs import DB_INT_MAX
 from alpr.api.paging import MAX_PAGE
 from alpr.audit.events import AuditEvent
@@ -26,7 +34,9 @@ from alpr.hotlists import alert_reads, responses
 from alpr.hotlists.alert_reads import AlertRead
 from alpr.hotlists.models import Alert
 from alpr.hotlists.schemas import AlertOut
+from alpr.policy import Policy
 from alpr.search.deleted_access import LIVE_ONLY
+from alpr.users.auth import authenticate
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -37,6 +47,9 @@ Exporter = Annotated[Principal, Depends(require(Permission.ALERTS_EXPORT))]
 # within WAKE_SECONDS (a counter in memory, checked between polls).
 POLL_SECONDS = 0.5
 WAKE_SECONDS = 0.02
+# A stream re-checks its session this often: it ends within that time of a logout, an
+# expiry, a suspension or the idle limits (AC-11, AC-12, SC-10).
+RECHECK_SECONDS = 2.0
 _raised_here = 0
 
 
@@ -92,6 +105,16 @@ def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=MAX_PA
     return alerts
 
 
+def _session_ended(token: str | None, policy: Policy) -> str | None:
+    """Why the stream's session no longer holds (None: it does). Not counted as activity,
+    so an open stream never keeps an idle session alive."""
+    if token is None:
+        return "no session"
+    with unit_of_work() as session:
+        found = authenticate(session, token=token, policy=policy, now=utcnow(), touch=False)
+    return found if isinstance(found, str) else None
+
+
 def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
     with unit_of_work() as session:
         rows = session.scalars(
@@ -103,7 +126,7 @@ def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
 
 @router.get("/stream")
 async def stream(
-    request: Request, principal: Receiver,
+    request: Request, principal: Receiver, policy: PolicyDep,
     since: Annotated[AwareDatetime | None, Query(description="Also send alerts from then")] = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="Close after this many")
                      ] = None,
@@ -114,12 +137,20 @@ async def stream(
                organization=principal.organization,
                details={"since": since.isoformat() if since else None})
     cursor = (since or utcnow(), uuid.UUID(int=0))
+    token = session_token(request)
+    loop = asyncio.get_running_loop()
 
     async def events() -> AsyncIterator[str]:
         nonlocal cursor
-        sent = 0
+        sent, checked = 0, loop.time()
         yield ": connected\n\n"
         while not await request.is_disconnected():
+            if loop.time() - checked >= RECHECK_SECONDS:
+                checked = loop.time()
+                ended = await run_in_threadpool(_session_ended, token, policy)
+                if ended is not None:
+                    yield f"event: end\ndata: {json.dumps({'reason': ended})}\n\n"
+                    return
             for alert in await run_in_threadpool(_after, cursor):
                 yield f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
                 cursor = (alert.created_at, alert.id)

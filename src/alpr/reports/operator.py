@@ -25,7 +25,8 @@ from alpr.reports import checks
 from alpr.reports.audits import AuditError, add_findings
 from alpr.reports.models import Audit, AuditKind, AuditSample, AuditStatus
 from alpr.reports.sampling import draw, new_seed
-from alpr.users.models import User
+from alpr.users.lifecycle import agency_problem
+from alpr.users.models import AccountStatus, User
 
 
 def access_by_organization(session: Session, since: datetime, until: datetime
@@ -40,6 +41,21 @@ def access_by_organization(session: Session, since: datetime, until: datetime
         actors[key].add(actor)
         events[key] += 1
     return {org: {"events": events[org], "actors": len(actors[org])} for org in sorted(events)}
+
+
+def account_agencies(session: Session) -> tuple[set[str], list[tuple[str, str, str]]]:
+    """The agencies of accounts that pass the legal floor (16.2: only California public
+    agencies hold accounts), and each account that is not deleted yet fails it."""
+    authorized: set[str] = set()
+    outside: list[tuple[str, str, str]] = []
+    for user in session.scalars(select(User).where(User.status != AccountStatus.DELETED)
+                                .order_by(User.username)):
+        problem = agency_problem(session, user)
+        if problem is None:
+            authorized.add(user.agency)
+        else:
+            outside.append((user.username, user.agency, problem))
+    return authorized, outside
 
 
 def run_operator(session: Session, *, since: datetime, until: datetime, policy: Policy,
@@ -69,11 +85,15 @@ def run_operator(session: Session, *, since: datetime, until: datetime, policy: 
                                     "confidence": read.confidence,
                                     "plate_image": read.plate_image,
                                     "vehicle_image": read.vehicle_image}))
-    known = {policy.agency.name, *session.scalars(select(User.agency).distinct())}
+    authorized, outside = account_agencies(session)
+    known = {policy.agency.name, *authorized}
     found = checks.retention(session, policy, now) + [
         checks.Found("organization", "violation", org, f"{counts['events']} actions from an"
-                     " organization that is not the agency nor any account's agency", counts)
-        for org, counts in access.items() if org != "(none)" and org not in known]
+                     " organization that is not the agency nor an authorized account's"
+                     " agency", counts)
+        for org, counts in access.items() if org != "(none)" and org not in known] + [
+        checks.Found("account-agency", "violation", username, problem, {"agency": agency})
+        for username, agency, problem in outside]
     add_findings(session, audit, found)
     record(session, event=AuditEvent.AUDITS_RUN, actor=actor, now=now, details={
         "audit_id": audit.id, "kind": audit.kind, "population": audit.population,

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.policy import Policy
+from alpr.sharing.floor import CA_PUBLIC_KINDS as CA_PUBLIC_KINDS
+from alpr.sharing.floor import name_problem
+from alpr.sharing.floor import not_california_public as not_california_public
 from alpr.sharing.models import Agency, AgencyKind, Agreement
 
 # Civ. Code §1798.90.55(b): a California public agency; nothing else, whatever the policy says.
-CA_PUBLIC_KINDS = frozenset({
-    AgencyKind.CA_STATE_AGENCY, AgencyKind.CA_LOCAL_AGENCY, AgencyKind.CA_LAW_ENFORCEMENT,
-    AgencyKind.CA_PROSECUTOR, AgencyKind.CA_PUBLIC_DEFENDER,
-})
+# floor.py also screens the name, so a federal body registered with a California kind fails.
 # Registry kind -> the policy words it satisfies. "ca_public_agency" is the widest word and
 # covers every California public agency; the narrower words name one kind of it.
 POLICY_WORDS: dict[AgencyKind, frozenset[str]] = {
@@ -54,6 +54,11 @@ def register_agency(session: Session, *, name: str, kind: AgencyKind, jurisdicti
     # recorded and refused, not lost.
     if session.scalar(select(Agency).where(Agency.name == name)) is not None:
         raise SharingError(f"agency {name!r} is already registered")
+    if is_ca_public(kind) and (problem := name_problem(name, jurisdiction)):
+        # A federal, out-of-state or private body is registered with its true kind, so its
+        # requests are recorded and refused; never as a California public agency.
+        raise SharingError(f"{problem}: register it as federal, out_of_state or private,"
+                           " not as a California public agency (Civ. Code §1798.90.55(b))")
     agency = Agency(name=name, kind=kind.value, jurisdiction=jurisdiction, contacts=contacts,
                     created_by=actor, created_at=now)
     session.add(agency)
@@ -80,9 +85,9 @@ def record_agreement(session: Session, *, agency_id: int, starts_at: datetime,
                      ends_at: datetime, scope: str, standing_access: bool, actor: str,
                      now: datetime) -> Agreement:
     agency = get_agency(session, agency_id)
-    if not is_ca_public(agency.kind):
-        raise SharingError(f"{agency.name} is not a California public agency ({agency.kind}):"
-                           " no agreement can allow sharing with it [rule: ca-public-agency]")
+    if problem := not_california_public(agency.name, agency.kind, agency.jurisdiction):
+        raise SharingError(f"{problem}: no agreement can allow sharing with it"
+                           " [rule: ca-public-agency]")
     if ends_at <= starts_at:
         raise SharingError("an agreement must end after it starts (REQ S7: an end date)")
     agreement = Agreement(agency_id=agency.id, starts_at=starts_at, ends_at=ends_at,

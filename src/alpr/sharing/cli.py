@@ -312,7 +312,8 @@ def record_incident(
             incident = incidents.record_incident(
                 session, discovered_at=parse_when(discovered), description=description,
                 data_involved=data, persons_affected=persons, actor=actor, now=utcnow(),
-                notify_within=incidents.notice_window(configured_policy(), parse_when(discovered)))
+                notify_within=incidents.notice_window(configured_policy(), parse_when(discovered)),
+                policy=configured_policy())
             created = [(t.id, t.kind, _day(t.due_at)) for t in incidents.tasks(session,
                                                                                incident.id)]
             incident_id = incident.id

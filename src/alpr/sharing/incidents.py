@@ -40,7 +40,10 @@ def notice_window(policy: Policy, discovered_at: datetime) -> timedelta:
 
 def record_incident(session: Session, *, discovered_at: datetime, description: str,
                     data_involved: str, persons_affected: int, actor: str, now: datetime,
-                    notify_within: timedelta = NOTIFY_WITHIN) -> Incident:
+                    notify_within: timedelta = NOTIFY_WITHIN,
+                    policy: Policy | None = None) -> Incident:
+    """Record a breach and its tasks; with the policy, also the security incident report
+    due within `security.incident_report_within` of discovery (CJIS IR-6)."""
     if persons_affected < 0:
         raise SharingError("persons affected cannot be negative")
     incident = Incident(discovered_at=discovered_at, description=description,
@@ -53,6 +56,12 @@ def record_incident(session: Session, *, discovered_at: datetime, description: s
             continue
         session.add(IncidentTask(incident_id=incident.id, kind=kind, description=what,
                                  due_at=discovered_at + notify_within))
+    if policy is not None:
+        session.add(IncidentTask(
+            incident_id=incident.id, kind="report_security_incident", description=(
+                "Report the incident to the agency's information security officer and the"
+                " CJIS Systems Agency (CJIS IR-6)"),
+            due_at=policy.security.incident_report_within.after(discovered_at)))
     session.flush()
     record(session, event=AuditEvent.INCIDENT_RECORD, actor=actor, now=now, details={
         "incident_id": incident.id, "discovered_at": discovered_at.isoformat(),

@@ -201,7 +201,7 @@ def add_incident(body: IncidentIn, principal: Manager, policy: PolicyDep) -> lis
         incident = incidents.record_incident(
             session, discovered_at=body.discovered_at, description=body.description,
             data_involved=body.data_involved, persons_affected=body.persons_affected,
-            actor=principal.actor, now=utcnow(),
+            actor=principal.actor, now=utcnow(), policy=policy,
             notify_within=incidents.notice_window(policy, body.discovered_at))
         return [TaskOut.model_validate(t) for t in incidents.tasks(session, incident.id)]
 

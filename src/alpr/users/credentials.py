@@ -47,16 +47,16 @@ class PasswordIn(BaseModel):
 def issue(username: str, body: IssueIn, principal: Manager, policy: PolicyDep,
           response: Response) -> IssuedOut:
     """Set a first password and a new authenticator secret; old sessions end."""
-    if principal.kind == "user" and principal.id == username:
-        # Nobody issues their own credentials: another administrator must (two people).
-        raise unprocessable(ValueError("ask another administrator to issue your credentials"))
     now = utcnow()
     try:
         with unit_of_work() as session:
-            service.set_password(session, username=username, password=body.password,
-                                 actor=principal.actor, policy=policy, now=now)
-            secret = service.enroll_totp(session, username=username, actor=principal.actor,
-                                         now=now)
+            secret = service.issue_credentials(session, username=username, password=body.password,
+                                               actor=principal.actor, policy=policy, now=now)
+    except service.DutyRefused as error:
+        with unit_of_work() as session:
+            service.audit_refusal(session, actor=principal.actor, action="credentials",
+                                  username=username, reason=str(error))
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
     except (service.AccountError, ValueError) as error:
         raise unprocessable(error) from error
     response.headers["Cache-Control"] = "no-store"  # a secret: never kept by a proxy

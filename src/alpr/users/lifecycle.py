@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.policy import Policy
+from alpr.sharing.floor import not_california_public
+from alpr.sharing.models import Agency
 from alpr.users.models import AccountStatus, ApiSession, TrainingRecord, User
 
 SYSTEM_ACTOR = "system:lifecycle"
@@ -25,6 +27,27 @@ def last_training(session: Session, user: User) -> datetime | None:
     latest: datetime | None = session.scalar(
         select(func.max(TrainingRecord.completed_at)).where(TrainingRecord.user_id == user.id))
     return latest
+
+
+def unused_since(user: User) -> datetime | None:
+    """Since when the account has not been used: its last access, or its approval or
+    reactivation if it has not been used since."""
+    moments = [m for m in (user.last_access_at, user.approved_at, user.training_required_after)
+               if m is not None]
+    return max(moments) if moments else None
+
+
+def password_expires_at(user: User, policy: Policy) -> datetime:
+    """When the password must be changed (IA-5(1): the policy's password_max_age)."""
+    return policy.security.password_max_age.after(user.password_changed_at or user.created_at)
+
+
+def agency_problem(session: Session, user: User) -> str | None:
+    """Why the account's agency may not hold accounts (16.2), or None."""
+    agency = session.get(Agency, user.agency_id) if user.agency_id is not None else None
+    if agency is None:
+        return f"the agency {user.agency!r} is not in the agency registry (U1)"
+    return not_california_public(agency.name, agency.kind, agency.jurisdiction)
 
 
 def access_problems(user: User, *, trained_at: datetime | None, policy: Policy, now: datetime
@@ -51,6 +74,57 @@ def access_problems(user: User, *, trained_at: datetime | None, policy: Policy, 
     if reviewed and rules.authorization_review_every.after(reviewed) <= now:
         problems.append("the periodic authorization review has lapsed (U7)")
     return problems
+
+
+def due_change(session: Session, user: User, policy: Policy, now: datetime
+               ) -> tuple[AccountStatus, str] | None:
+    """The status change the account rules call for now, if any: the same rules for the
+    daily job and for every login and request (16.3)."""
+    rules = policy.users
+    if user.status == AccountStatus.SUSPENDED:
+        if user.suspended_until and user.suspended_until <= now:
+            return AccountStatus.ACTIVE, "misuse suspension ended"
+        return None
+    if user.status != AccountStatus.ACTIVE:
+        return None
+    if problem := agency_problem(session, user):
+        return AccountStatus.DEACTIVATED, problem
+    if user.classification not in rules.authorized_classifications:
+        return AccountStatus.DEACTIVATED, f"classification {user.classification!r} not authorized"
+    used = unused_since(user)
+    if used and rules.inactivity_suspension.after(used) <= now:
+        return AccountStatus.SUSPENDED, f"unused since {used:%Y-%m-%d} (U6)"
+    disable = policy.security.account_inactivity_disable
+    if used and disable.after(used) <= now:
+        return AccountStatus.SUSPENDED, f"unused since {used:%Y-%m-%d}: disabled (CJIS AC-2)"
+    reviewed = user.reviewed_at or user.approved_at
+    if reviewed and rules.authorization_review_every.after(reviewed) <= now:
+        return AccountStatus.SUSPENDED, "authorization review lapsed (U7)"
+    return None
+
+
+def apply_due_change(session: Session, user: User, policy: Policy, now: datetime,
+                     actor: str = SYSTEM_ACTOR) -> AccountStatus | None:
+    change = due_change(session, user, policy, now)
+    if change is None:
+        return None
+    status, reason = change
+    if status == AccountStatus.ACTIVE:
+        # A misuse suspension ends; access needs retraining first (U4, U10).
+        user.suspended_until, user.training_required_after = None, now
+    set_status(session, user, status, reason, actor=actor, now=now)
+    return status
+
+
+def enforce_access(session: Session, user: User, *, policy: Policy, now: datetime
+                   ) -> list[str]:
+    """Apply the account rules at the moment of access, then say what stands in the way
+    (empty: the account may be used now)."""
+    if due_change(session, user, policy, now) is not None:
+        session.refresh(user, with_for_update=True)  # one change, however many requests race
+        apply_due_change(session, user, policy, now, actor="system:access-check")
+    return access_problems(user, trained_at=last_training(session, user), policy=policy,
+                           now=now)
 
 
 @dataclass
@@ -84,43 +158,17 @@ def end_sessions(session: Session, user: User, now: datetime) -> None:
 def run_lifecycle(session: Session, *, policy: Policy, now: datetime) -> LifecycleReport:
     rules, report = policy.users, LifecycleReport()
     for user in session.scalars(select(User).where(User.status != AccountStatus.DELETED)):
-        if user.status == AccountStatus.ACTIVE:
-            _check_active(session, user, policy, now, report)
-        elif (user.status == AccountStatus.SUSPENDED and user.suspended_until
-              and user.suspended_until <= now):
-            # A misuse suspension ends; access needs retraining first (U4, U10).
-            user.suspended_until, user.training_required_after = None, now
-            set_status(session, user, AccountStatus.ACTIVE, "misuse suspension ended",
-                       actor=SYSTEM_ACTOR, now=now)
-            report.reinstated.append(user.username)
-        elif (user.status == AccountStatus.DEACTIVATED and user.separated_at
-              and rules.deleted_after_separation
-              and rules.deleted_after_separation.after(user.separated_at) <= now):
+        if (user.status == AccountStatus.DEACTIVATED and user.separated_at
+                and rules.deleted_after_separation
+                and rules.deleted_after_separation.after(user.separated_at) <= now):
             erase(session, user, now)
             report.deleted.append(user.username)
+            continue
+        changed = apply_due_change(session, user, policy, now)
+        if changed is not None:
+            {AccountStatus.ACTIVE: report.reinstated, AccountStatus.SUSPENDED: report.suspended,
+             AccountStatus.DEACTIVATED: report.deactivated}[changed].append(user.username)
     return report
-
-
-def _check_active(session: Session, user: User, policy: Policy, now: datetime,
-                  report: LifecycleReport) -> None:
-    rules = policy.users
-    if user.classification not in rules.authorized_classifications:
-        set_status(session, user, AccountStatus.DEACTIVATED,
-                   f"classification {user.classification!r} not authorized", actor=SYSTEM_ACTOR,
-                   now=now)
-        report.deactivated.append(user.username)
-        return
-    used = user.last_access_at or user.approved_at
-    if used and rules.inactivity_suspension.after(used) <= now:
-        set_status(session, user, AccountStatus.SUSPENDED,
-                   f"unused since {used:%Y-%m-%d} (U6)", actor=SYSTEM_ACTOR, now=now)
-        report.suspended.append(user.username)
-        return
-    reviewed = user.reviewed_at or user.approved_at
-    if reviewed and rules.authorization_review_every.after(reviewed) <= now:
-        set_status(session, user, AccountStatus.SUSPENDED, "authorization review lapsed (U7)",
-                   actor=SYSTEM_ACTOR, now=now)
-        report.suspended.append(user.username)
 
 
 def erase(session: Session, user: User, now: datetime) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alpr.db.base import Base, JsonDict, UtcDateTime
@@ -26,7 +26,11 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    agency: Mapped[str] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(String(200))  # the registry agency's name, shown
+    # The agency in the sharing registry: only California public agencies hold accounts
+    # (Civ. Code §1798.90.5(f); checked by sharing/floor.py at creation and every access).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("sharing_agencies.id"),
+                                                  index=True)
     classification: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JsonDict)
     status: Mapped[str] = mapped_column(String(12))
@@ -90,13 +94,34 @@ class Device(Base):
 
 
 class Notification(Base):
-    """An outbox of reports to people outside the system (e.g. Professional Standards)."""
+    """A report to people outside the system (e.g. Professional Standards, REQ U9), one row
+    per recipient; the `users-notify` job delivers it by e-mail or signed webhook, retrying
+    with backoff. `channel` "unrouted": no recipient was configured when it was queued."""
 
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    recipient: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(200))  # who it is for, e.g. the unit's name
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)  # delivered
+    event: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(12), default="unrouted")  # email, webhook
+    target: Mapped[str | None] = mapped_column(String(500))  # address or URL
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # given up, audited
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginFailure(Base):
+    """A failed login from a client address: per-client throttling (AC-7)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_source_at", "source", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -88,6 +88,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# What any account manager may grant without holding it: receiving alerts and recording a
+# unit's shift inspection give no power over data or other accounts (separation of duties).
+ORDINARY_USE: frozenset[Permission] = frozenset(
+    {Permission.ALERTS_RECEIVE, Permission.CAMERAS_INSPECT}
+)
+
+
 def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:
     granted: set[Permission] = set()
     for role in roles:

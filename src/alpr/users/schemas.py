@@ -24,6 +24,14 @@ class LoginIn(BaseModel):
     device_token: str | None = None
     banner_acknowledged: bool = Field(description="The user accepted the login banner (AC-8)")
     cookie: bool = Field(default=False, description="Web console: session in a secure cookie")
+    new_password: str | None = Field(
+        default=None, description="Required when the password has expired (IA-5(1))")
+
+
+class UnlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str
+    code: str | None = None
 
 
 class LoginOut(BaseModel):
@@ -36,7 +44,8 @@ class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(pattern=r"^[a-z][a-z0-9._-]{1,63}$")
     full_name: str = Field(min_length=1, max_length=200)
-    agency: str = Field(min_length=1, max_length=200)
+    agency: str = Field(min_length=1, max_length=200,
+                        description="An agency of the sharing registry (name)")
     classification: str
     roles: list[Role] = Field(min_length=1)
     supervisor: str | None = None
@@ -69,3 +78,8 @@ class TrainingIn(BaseModel):
 
 class ClassificationIn(BaseModel):
     classification: str
+
+
+class AgencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency: str | int = Field(description="Registry agency name or id")

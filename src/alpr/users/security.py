@@ -8,6 +8,7 @@ TOTP, each code accepted once. Tokens: random, shown once, stored as SHA-256.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 from functools import lru_cache
@@ -80,3 +81,9 @@ def new_token(prefix: str = TOKEN_PREFIX) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of a console session: a MAC keyed by the session's own secret token,
+    so it is bound to that session and cannot be made up without the HttpOnly cookie."""
+    return hmac.new(session_token.encode(), b"alpr-csrf-v1", hashlib.sha256).hexdigest()
