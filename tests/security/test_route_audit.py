@@ -36,7 +36,9 @@ PUBLIC_WITHOUT_AGENCY_DATA = {
     "/api/v1/health", "/api/v1/auth/banner", "/api/v1/auth/login", "/login",
     "/transparency", "/transparency/chain-heads.json", "/transparency/audit-heads.json",
     "/transparency/audit-key.pem", "/transparency/audit-consistency",
-    "/transparency/audit-heads",
+    "/transparency/audit-heads", "/transparency/policy",  # the written policy file
+    "/docs", "/redoc",  # the API's documentation pages (the document itself is a schema)
+    "/api/v1/auth/unlock",  # a locked session proves its password again; answers no data
 }
 STREAMED = {"/api/v1/alerts/stream"}  # writes alert:stream itself before streaming
 PATH_VALUES = {"username": "walker", "camera_id": "cam-1", "name": "stolen",

@@ -36,7 +36,7 @@ from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.listing import summarize
 from alpr.audit.service import AuditUnavailableError, record
 
-RETRY_AFTER_S = "30"
+RETRY_AFTER_S = 30  # unless the app's settings say otherwise (ALPR_DB_RETRY_AFTER_SECONDS)
 _READS = frozenset({"GET", "HEAD"})
 _UNAVAILABLE = json.dumps({"detail": "the audit log is unavailable: nothing was done or"
                            " returned; try again later"}).encode()
@@ -62,19 +62,16 @@ _AUDIT_RULES = {
                " query and what was returned; a 4xx answer writes request:refused. If the"
                " entry cannot be written the answer is 503 and nothing is returned.",
 }
-_UNAVAILABLE_DOC = {"description": "The audit log is unavailable: nothing was done or"
-                    " returned; try again after Retry-After seconds."}
 
 
 def declare_audit_rules(routes: Iterable[Any]) -> None:
-    """Write each route's audit rule into its OpenAPI operation (`x-audit`), and the 503
-    every audited route may answer."""
+    """Write each route's audit rule into its OpenAPI operation (`x-audit`). The 503 an
+    audited route answers when its entry cannot be written is the same documented 503 as a
+    database outage (alpr.api.errors documents it on every operation)."""
     for route in routes:
         rule = route_rule(route)
         route.openapi_extra = {**(route.openapi_extra or {}),
                                "x-audit": _AUDIT_RULES.get(rule, rule)}
-        if rule != "public":
-            route.responses = {**(route.responses or {}), 503: _UNAVAILABLE_DOC}
 
 
 class AuditMiddleware:
@@ -111,7 +108,7 @@ class AuditMiddleware:
             except AuditUnavailableError:
                 if streaming:
                     raise
-                await _unavailable(send)
+                await _unavailable(send, _retry_after(scope))
                 return
         if streaming or not held:
             return
@@ -119,7 +116,7 @@ class AuditMiddleware:
         try:
             await run_in_threadpool(self._apply_rule, scope, context, status, held)
         except AuditUnavailableError:
-            await _unavailable(send)
+            await _unavailable(send, _retry_after(scope))
             return
         for message in held:
             await send(message)
@@ -220,9 +217,14 @@ def _reason(held: list[Message]) -> str:
     return json.dumps(detail)[:1000] if not isinstance(detail, str) else detail[:1000]
 
 
-async def _unavailable(send: Send) -> None:
+def _retry_after(scope: Scope) -> int:
+    settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+    return int(getattr(settings, "db_retry_after_seconds", RETRY_AFTER_S))
+
+
+async def _unavailable(send: Send, retry_after: int) -> None:
     await send({"type": "http.response.start", "status": 503,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"retry-after", RETRY_AFTER_S.encode()),
+                            (b"retry-after", str(retry_after).encode()),
                             (b"content-length", str(len(_UNAVAILABLE)).encode())]})
     await send({"type": "http.response.body", "body": _UNAVAILABLE})

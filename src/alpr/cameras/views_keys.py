@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from fastapi import HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.cameras import keys
 from alpr.cameras.service import CameraError, NotAdministratorError
 from alpr.cameras.views import Manager, router
@@ -80,11 +81,11 @@ def revoke_keys(camera_id: str, body: RevokeIn, principal: Manager) -> list[KeyO
 
 
 @router.get("/{camera_id}/keys")
-def list_keys(camera_id: str, principal: Manager) -> list[KeyOut]:
+def list_keys(camera_id: str, principal: Manager, page: PageDep = EVERYTHING) -> list[KeyOut]:
     """The camera's keys: current, in grace, expired, revoked, each with its last use."""
     try:
         with unit_of_work() as session:
-            return [KeyOut.model_validate(k) for k in
-                    keys.list_keys(session, actor=principal.actor, camera_id=camera_id)]
+            return [KeyOut.model_validate(k) for k in page.of(
+                keys.list_keys(session, actor=principal.actor, camera_id=camera_id))]
     except CameraError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
+from alpr.api.paging import EVERYTHING, PageDep
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.cameras.models import Camera
@@ -207,15 +208,17 @@ def decide_deleted_access(approval_id: int, body: ApprovalDecisionIn, request: R
 
 
 @router.get("/searches/deleted-approvals")
-def list_deleted_access(principal: Commander) -> list[ApprovalOut]:
+def list_deleted_access(principal: Commander, page: PageDep = EVERYTHING
+                        ) -> list[ApprovalOut]:
     """Every request and decision, newest first: the commanders' queue."""
-    return _approvals(principal, None)
+    return page.of(_approvals(principal, None))
 
 
 @router.get("/searches/deleted-approvals/mine")
-def my_deleted_access(principal: DeletedViewer) -> list[ApprovalOut]:
+def my_deleted_access(principal: DeletedViewer, page: PageDep = EVERYTHING
+                      ) -> list[ApprovalOut]:
     """The System Administrator's own requests and their decisions."""
-    return _approvals(principal, principal.actor)
+    return page.of(_approvals(principal, principal.actor))
 
 
 def _approvals(principal: Principal, requested_by: str | None) -> list[ApprovalOut]:
