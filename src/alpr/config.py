@@ -61,6 +61,20 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Supervisors told of trouble tickets by e-mail (JSON list in the env)")
 
+    # Scale out (docs/scale-out.md): with a broker, ingest accepts and publishes; workers store.
+    broker_url: str | None = Field(
+        default=None, description="NATS JetStream, e.g. nats://127.0.0.1:4222 (comma-separated"
+                                  " for a cluster); unset: reads are stored at once")
+    broker_namespace: str = Field(
+        default="", pattern=r"^[A-Za-z0-9_-]*$",
+        description="Prefix of every stream and subject, so several systems share one broker")
+    broker_replicas: int = Field(default=1, ge=1, le=5, description="Stream replicas (init)")
+    broker_max_deliver: int = Field(
+        default=5, ge=1, description="Deliveries of a failing message before it is dead-lettered")
+    broker_batch: int = Field(default=200, ge=1, le=5000, description="Reads per worker batch")
+    broker_ack_wait_seconds: float = Field(
+        default=60.0, gt=0, description="Unacknowledged this long, a read is delivered again")
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

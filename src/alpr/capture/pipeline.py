@@ -21,6 +21,7 @@ import numpy as np
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
+from alpr.broker.route import ingest_batch
 from alpr.cameras.masks import CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
 from alpr.capture.sources import CaptureError, Frame, SourceKind, open_source, redact, source_kind
@@ -28,7 +29,7 @@ from alpr.db.session import unit_of_work
 from alpr.hotlists.schemas import AlertOut
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
-from alpr.reads.service import IngestItem, ingest
+from alpr.reads.service import IngestItem
 from alpr.recognition.interfaces import Box, Image, PlateResult
 from alpr.recognition.tracking import Pass, PlateTracker
 
@@ -217,10 +218,10 @@ def _store(
     if not passes:
         return
     items = [pass_to_item(p, camera_id, position) for p in passes]
-    with unit_of_work() as session:
-        report = ingest(
-            session, items, actor=actor, policy=policy, images=images, max_clock_skew=max_clock_skew
-        )
+    # Stored now, or queued on the broker when one is configured (broker.route).
+    report = ingest_batch(
+        items, actor=actor, policy=policy, images=images, max_clock_skew=max_clock_skew
+    )
     summary.passes += len(passes)
     summary.alerts.extend(report.alerts)
     summary.accepted += report.accepted

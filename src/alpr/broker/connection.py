@@ -1,0 +1,61 @@
+"""Connections to the broker: one per event loop, reconnecting on their own."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+import nats
+from nats.aio.client import Client
+
+from alpr.config import Settings
+
+
+class BrokerUnavailableError(RuntimeError):
+    """The broker cannot be reached (or is not configured)."""
+
+
+def servers(settings: Settings) -> list[str]:
+    if not settings.broker_url:
+        raise BrokerUnavailableError("no broker configured (ALPR_BROKER_URL)")
+    return [url.strip() for url in settings.broker_url.split(",") if url.strip()]
+
+
+async def connect(settings: Settings, *, role: str = "api", timeout: float = 2.0) -> Client:
+    """A client that reconnects for ever: a NATS node may die, the process lives on."""
+    try:
+        return await nats.connect(
+            servers(settings), name=f"alpr-{role}@{socket.gethostname()}:{os.getpid()}",
+            connect_timeout=timeout, max_reconnect_attempts=-1, reconnect_time_wait=0.25,
+            allow_reconnect=True,
+        )
+    except (OSError, TimeoutError, nats.errors.NoServersError) as error:
+        raise BrokerUnavailableError(f"broker unreachable at {settings.broker_url}: {error}"
+                                     ) from error
+
+
+class SharedConnection:
+    """One connection per event loop, made on first use (an API process, a test client)."""
+
+    def __init__(self, settings: Settings, role: str = "api") -> None:
+        self.settings = settings
+        self.role = role
+        # Keyed by the loop itself (not its id): a client never outlives the loop it runs on.
+        self._by_loop: dict[asyncio.AbstractEventLoop, Client] = {}
+        self._lock: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    async def get(self) -> Client:
+        key = asyncio.get_running_loop()
+        lock = self._lock.setdefault(key, asyncio.Lock())
+        async with lock:
+            client = self._by_loop.get(key)
+            if client is None or client.is_closed:
+                client = await connect(self.settings, role=self.role)
+                self._by_loop[key] = client
+            return client
+
+    async def close(self) -> None:
+        client = self._by_loop.pop(asyncio.get_running_loop(), None)
+        if client is not None and not client.is_closed:
+            await client.drain()
