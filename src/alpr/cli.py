@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from alpr.audit.cli import app as audit_app
+from alpr.broker.cli import app as broker_app
+from alpr.broker.cli import worker_command
 from alpr.cameras.cli import app as cameras_app
 from alpr.capture.cli import ingest_command
 from alpr.capture.edge_cli import app as edge_app
@@ -55,6 +57,8 @@ app.command("logout")(logout_command)
 app.add_typer(edge_app, name="edge")
 app.command("ingest")(ingest_command)
 app.command("recognize")(recognize_images)
+app.add_typer(broker_app, name="broker")
+app.command("worker")(worker_command)
 
 
 @app.command()

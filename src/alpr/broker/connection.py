@@ -59,3 +59,14 @@ class SharedConnection:
         client = self._by_loop.pop(asyncio.get_running_loop(), None)
         if client is not None and not client.is_closed:
             await client.drain()
+
+
+_shared: dict[str, SharedConnection] = {}
+
+
+def shared_connection(settings: Settings) -> SharedConnection:
+    """This process's connection to the configured broker (API routes, health, alerts)."""
+    url = servers(settings)[0] and str(settings.broker_url)
+    if url not in _shared:
+        _shared[url] = SharedConnection(settings)
+    return _shared[url]

@@ -19,7 +19,7 @@ from nats.aio.client import Client
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from alpr.broker.connection import SharedConnection, connect
+from alpr.broker.connection import connect, shared_connection
 from alpr.broker.publish import Outgoing, prepare, publish, queued_report
 from alpr.cameras.models import Camera
 from alpr.config import Settings, get_settings
@@ -28,8 +28,6 @@ from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.reads.schemas import IngestReport, ItemResult
 from alpr.reads.service import IngestItem, ingest
-
-_shared: dict[str, SharedConnection] = {}
 
 
 def broker_configured(settings: Settings | None = None) -> bool:
@@ -110,6 +108,5 @@ async def ingest_batch_async(
         return await run_in_threadpool(
             _store_now, items, actor=actor, policy=policy, images=images, camera_id=camera_id,
             max_clock_skew=max_clock_skew)
-    shared = _shared.setdefault(settings.broker_url, SharedConnection(settings))
-    return await _submit(await shared.get(), items, settings=settings, actor=actor,
-                         policy=policy, camera_id=camera_id, max_clock_skew=max_clock_skew)
+    client = await shared_connection(settings).get()
+    return await _submit(client, items, settings=settings, actor=actor, policy=policy, camera_id=camera_id, max_clock_skew=max_clock_skew)

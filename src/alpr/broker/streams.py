@@ -78,7 +78,10 @@ class Names:
         return self._prefix(f"reads-dead.{tail}")
 
     def alert_subject(self, agency: str | None) -> str:
-        return self._prefix(f"alerts.{token(agency or 'unknown')}")
+        return self.alert_subject_token(token(agency or "unknown"))
+
+    def alert_subject_token(self, agency_token: str) -> str:
+        return self._prefix(f"alerts.{agency_token}")
 
 
 def names(settings: Settings) -> Names:

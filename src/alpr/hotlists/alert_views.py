@@ -103,6 +103,11 @@ async def stream(
                organization=principal.organization,
                details={"since": since.isoformat() if since else None})
     cursor = (since or utcnow(), uuid.UUID(int=0))
+    if request.app.state.settings.broker_url:
+        # Workers raise alerts in other processes: their notices wake this stream at once.
+        from alpr.broker.alerts import listen_for_alerts
+
+        await listen_for_alerts(request.app.state.settings)
 
     async def events() -> AsyncIterator[str]:
         nonlocal cursor
