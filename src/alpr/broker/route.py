@@ -109,4 +109,5 @@ async def ingest_batch_async(
             _store_now, items, actor=actor, policy=policy, images=images, camera_id=camera_id,
             max_clock_skew=max_clock_skew)
     client = await shared_connection(settings).get()
-    return await _submit(client, items, settings=settings, actor=actor, policy=policy, camera_id=camera_id, max_clock_skew=max_clock_skew)
+    return await _submit(client, items, settings=settings, actor=actor, policy=policy,
+                         camera_id=camera_id, max_clock_skew=max_clock_skew)
