@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 
@@ -10,6 +11,13 @@ import nats
 from nats.aio.client import Client
 
 from alpr.config import Settings
+
+log = logging.getLogger("alpr.broker")
+
+
+async def quiet_error(error: Exception) -> None:
+    """A node went away or refused: the client reconnects on its own; one log line."""
+    log.info("broker connection: %s: %s", type(error).__name__, error)
 
 
 class BrokerUnavailableError(RuntimeError):
@@ -28,7 +36,7 @@ async def connect(settings: Settings, *, role: str = "api", timeout: float = 2.0
         return await nats.connect(
             servers(settings), name=f"alpr-{role}@{socket.gethostname()}:{os.getpid()}",
             connect_timeout=timeout, max_reconnect_attempts=-1, reconnect_time_wait=0.25,
-            allow_reconnect=True,
+            allow_reconnect=True, error_cb=quiet_error,
         )
     except (OSError, TimeoutError, nats.errors.NoServersError) as error:
         raise BrokerUnavailableError(f"broker unreachable at {settings.broker_url}: {error}"
