@@ -52,7 +52,7 @@ def init_command(
             return await init_streams(client.jetstream(), settings, policy, replicas=replicas,
                                       max_age=age)
         finally:
-            await client.drain()
+            await client.close()
 
     try:
         done = asyncio.run(run())
@@ -74,7 +74,7 @@ def status_command() -> None:
         try:
             return await broker_state(client, settings)
         finally:
-            await client.drain()
+            await client.close()
 
     try:
         print(json.dumps(asyncio.run(run()), indent=2, default=str))
@@ -106,7 +106,7 @@ def dead_command(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
                               headers.get(REASON_HEADER, "")))
             return found
         finally:
-            await client.drain()
+            await client.close()
 
     for seq, subject, reason in asyncio.run(run()):
         console.print(f"{seq}  {subject}  [red]{reason}[/]", markup=True, highlight=False)

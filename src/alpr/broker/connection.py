@@ -66,7 +66,7 @@ class SharedConnection:
     async def close(self) -> None:
         client = self._by_loop.pop(asyncio.get_running_loop(), None)
         if client is not None and not client.is_closed:
-            await client.drain()
+            await client.close()
 
 
 _shared: dict[str, SharedConnection] = {}

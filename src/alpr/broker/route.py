@@ -92,7 +92,7 @@ def ingest_batch(
             return await _submit(client, items, settings=settings, actor=actor, policy=policy,
                                  camera_id=camera_id, max_clock_skew=max_clock_skew)
         finally:
-            await client.drain()
+            await client.close()
 
     return asyncio.run(once())
 

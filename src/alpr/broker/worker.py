@@ -154,7 +154,8 @@ class Worker:
             await asyncio.gather(*(self._slot(stop, until_idle)
                                    for _ in range(self.concurrency)))
         finally:
-            await self.client.drain()
+            # Acks were flushed batch by batch; what was not acknowledged is redelivered.
+            await self.client.close()
         return self.stats
 
     async def _slot(self, stop: asyncio.Event, until_idle: bool) -> None:
@@ -164,7 +165,7 @@ class Worker:
         while not stop.is_set():
             try:
                 messages = await subscription.fetch(self.batch, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):
                 if until_idle:
                     return
                 continue

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from datetime import datetime
+from collections.abc import AsyncIterator, Collection
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
@@ -34,6 +34,8 @@ Exporter = Annotated[Principal, Depends(require(Permission.ALERTS_EXPORT))]
 POLL_SECONDS = 0.5
 WAKE_SECONDS = 0.02
 _raised_here = 0
+# Longest an ingest transaction may take and its alerts still reach a stream already open.
+LOOKBACK = timedelta(seconds=60)
 
 
 def announce_alerts() -> None:
@@ -83,11 +85,12 @@ def list_alerts(principal: Receiver, limit: Annotated[int, Query(ge=1, le=1000)]
     return alerts
 
 
-def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
+def _after(since: datetime, skip: Collection[uuid.UUID]) -> list[AlertOut]:
     with unit_of_work() as session:
-        rows = session.scalars(
-            select(Alert).where(tuple_(Alert.created_at, Alert.id) > cursor)
-            .order_by(Alert.created_at, Alert.id).limit(100))
+        query = select(Alert).where(Alert.created_at > since)
+        if skip:
+            query = query.where(Alert.id.not_in(list(skip)))
+        rows = session.scalars(query.order_by(Alert.created_at, Alert.id).limit(100))
         return [AlertOut.model_validate(a) for a in rows]
 
 
@@ -102,7 +105,7 @@ async def stream(
         record(session, event=AuditEvent.ALERT_STREAM, actor=principal.actor,
                organization=principal.organization,
                details={"since": since.isoformat() if since else None})
-    cursor = (since or utcnow(), uuid.UUID(int=0))
+    start = since or utcnow()
     if request.app.state.settings.broker_url:
         # Workers raise alerts in other processes: their notices wake this stream at once.
         from alpr.broker.alerts import listen_for_alerts
@@ -110,15 +113,21 @@ async def stream(
         await listen_for_alerts(request.app.state.settings)
 
     async def events() -> AsyncIterator[str]:
-        nonlocal cursor
-        sent = 0
+        # Transactions commit out of order (several workers or API processes): an alert
+        # created earlier may appear after a later one. So the stream looks back
+        # LOOKBACK behind the newest alert it sent and skips those it already sent.
+        sent: dict[uuid.UUID, datetime] = {}
+        newest, count = start, 0
         yield ": connected\n\n"
         while not await request.is_disconnected():
-            for alert in await run_in_threadpool(_after, cursor):
+            floor = max(start, newest - LOOKBACK)
+            for alert_id in [key for key, created in sent.items() if created <= floor]:
+                del sent[alert_id]
+            for alert in await run_in_threadpool(_after, floor, sent.keys()):
                 yield f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
-                cursor = (alert.created_at, alert.id)
-                sent += 1
-                if limit and sent >= limit:
+                sent[alert.id] = alert.created_at
+                newest, count = max(newest, alert.created_at), count + 1
+                if limit and count >= limit:
                     return
             seen, waited = _raised_here, 0.0
             while _raised_here == seen and waited < POLL_SECONDS:
