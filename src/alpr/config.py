@@ -73,7 +73,8 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Deliveries of a failing message before it is dead-lettered")
     broker_batch: int = Field(default=200, ge=1, le=5000, description="Reads per worker batch")
     broker_ack_wait_seconds: float = Field(
-        default=60.0, gt=0, description="Unacknowledged this long, a read is delivered again")
+        default=30.0, gt=0, description="Unacknowledged this long, a read is delivered again"
+                                         " (set on the consumer by `alpr broker init`)")
 
     @property
     def effective_database_url(self) -> str:

@@ -169,7 +169,8 @@ class Worker:
                 if until_idle:
                     return
                 continue
-            await self.handle(messages)
+            if messages:
+                await self.handle(messages)
 
     async def handle(self, messages: Sequence[Msg]) -> None:
         """Store a batch; acknowledge what was committed or dead-lettered, nothing else."""
@@ -195,6 +196,8 @@ class Worker:
             await self._announce(alerts, good)
         for message, reason in dead:
             await self._dead_letter(message, reason)
+        log.info("batch of %d: %d stored so far, %d duplicates, %d dead letters",
+                 len(messages), self.stats.stored, self.stats.duplicates, self.stats.dead)
         dead_ones = {id(message) for message, _ in dead}
         for message in [m for m, _ in good if id(m) not in dead_ones] + [m for m, _ in dead]:
             await message.ack()

@@ -35,6 +35,7 @@ from alpr.reads.schemas import IngestReport, ItemResult, ItemStatus, ReadIn
 IMAGE_FIELDS = ("plate_image", "vehicle_image")
 # At most this many rejections are copied into one audit entry; the count is always exact.
 _AUDITED_REJECTIONS = 100
+_NOTE_READS_EVERY = timedelta(seconds=60)  # far below any silence threshold (minutes)
 
 
 @dataclass(frozen=True)
@@ -305,10 +306,16 @@ def _check_images(
 
 
 def _note_reads(batch: _Batch, rows: list[dict[str, Any]]) -> None:
-    """Remember each camera's newest read: a camera that reads is not silent (REQ C6)."""
-    for camera_id in {row["camera_id"] for row in rows}:
+    """Remember each camera's newest read: a camera that reads is not silent (REQ C6).
+
+    At most once a minute per camera, in camera order: several workers storing reads of
+    the same cameras would otherwise queue on (or deadlock over) the cameras' rows.
+    """
+    for camera_id in sorted({row["camera_id"] for row in rows}):
         camera = batch.camera_named(camera_id)
-        if camera is not None:
+        if camera is not None and (camera.last_read_at is None
+                                   or camera.last_read_at < batch.now - _NOTE_READS_EVERY
+                                   or camera.last_read_at > batch.now):
             camera.last_read_at = batch.now
 
 
