@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
+.PHONY: demo test bench bench-scale bench-retention bench-search bench-alerts bench-hotlist bench-ocr train-ocr lint serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench-search: $(STAMP)
 ## make bench-alerts: read POSTed → alert on the SSE stream, through a real server
 bench-alerts: $(STAMP)
 	$(BIN)/python -m bench.alerts
+
+## make bench-scale: reads/s for 1, 2, 4 `alpr worker` processes via NATS JetStream, next to raw COPY
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(ARGS)
 
 ## make bench-ocr: recognition accuracy and speed on ../shared/data (docs/recognition.md)
 bench-ocr: $(STAMP)

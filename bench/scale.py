@@ -74,7 +74,8 @@ async def publish_all(client: Client, settings: Settings, reads: list[dict[str, 
 
 async def waiting_pulls(client: Client, settings: Settings) -> int:
     n = names(settings)
-    return (await client.jetstream().consumer_info(n.reads_stream, n.consumer)).num_waiting
+    info = await client.jetstream().consumer_info(n.reads_stream, n.consumer)
+    return int(info.num_waiting or 0)
 
 
 def run_workers(count: int, reads: list[dict[str, Any]], settings: Settings,

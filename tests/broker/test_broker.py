@@ -41,7 +41,8 @@ from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
 from alpr.hotlists.service import create_list, import_entries
 from alpr.policy import Policy, load_preset
-from alpr.reads.images import ImageStore, KeyRing
+from alpr.reads.images import ImageStore
+from alpr.reads.keys import KeyRing
 from alpr.reads.models import Read
 from alpr.reads.service import IngestItem
 from tests.helpers import CameraFactory, jpeg

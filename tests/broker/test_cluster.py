@@ -193,7 +193,7 @@ def test_no_read_lost_when_a_worker_and_a_nats_node_die(tmp_path: Path) -> None:
         listener.start()
         assert listener.connected.wait(max(1.0, deadline - time.monotonic()))
 
-        reads = [{"id": str(uuid.uuid4()), "plate": plate, "confidence": 0.9,
+        reads: list[dict[str, str | float]] = [{"id": str(uuid.uuid4()), "plate": plate, "confidence": 0.9,
                   "captured_at": (utcnow() - timedelta(seconds=60)).isoformat()}
                  for plate in plates]
         acknowledged: list[str] = []
@@ -210,7 +210,7 @@ def test_no_read_lost_when_a_worker_and_a_nats_node_die(tmp_path: Path) -> None:
             acknowledged += _post_until_acknowledged(api, key, batch, deadline)
         assert len(acknowledged) == READS
 
-        hit_ids = {r["id"] for r in reads if "HIT" in r["plate"]}
+        hit_ids = {str(r["id"]) for r in reads if "HIT" in str(r["plate"])}
         wanted = [uuid.UUID(i) for i in acknowledged]
         while True:  # until the workers stored everything and the stream showed every hit
             with database.unit_of_work() as session:

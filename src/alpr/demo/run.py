@@ -20,6 +20,7 @@ from alpr.db.base import utcnow
 from alpr.db.cli import upgrade_database
 from alpr.db.session import get_database, unit_of_work
 from alpr.demo import field
+from alpr.demo.broker import show_broker_path
 from alpr.demo.sample import DEMO_CENTER, SampleRead, california_plate, write_sample_batch
 from alpr.hotlists import service as hotlists
 from alpr.hotlists.cli import alerts_table
@@ -68,6 +69,7 @@ def run_demo(count: int = 12, video: bool = True) -> ImportSummary:
     field.gps_track(folder, MOBILE.id, policy, utcnow())
     if video:
         _video(folder, clip_plates)
+    show_broker_path(FIXED.id, policy)
     _searches(notes[3].plate)
     _purge_preview()
     field.reports(folder, policy, utcnow())
