@@ -32,12 +32,15 @@ def servers(settings: Settings) -> list[str]:
 
 async def connect(settings: Settings, *, role: str = "api", timeout: float = 2.0) -> Client:
     """A client that reconnects for ever: a NATS node may die, the process lives on."""
+    urls = servers(settings)
     try:
-        return await nats.connect(
-            servers(settings), name=f"alpr-{role}@{socket.gethostname()}:{os.getpid()}",
+        # Reconnects are unbounded, which nats-py also applies to the first connection:
+        # bound that one ourselves, so a caller learns the broker is down.
+        return await asyncio.wait_for(nats.connect(
+            urls, name=f"alpr-{role}@{socket.gethostname()}:{os.getpid()}",
             connect_timeout=timeout, max_reconnect_attempts=-1, reconnect_time_wait=0.25,
             allow_reconnect=True, error_cb=quiet_error,
-        )
+        ), timeout=timeout * len(urls) + 1)
     except (OSError, TimeoutError, nats.errors.NoServersError) as error:
         raise BrokerUnavailableError(f"broker unreachable at {settings.broker_url}: {error}"
                                      ) from error
