@@ -193,9 +193,10 @@ def test_no_read_lost_when_a_worker_and_a_nats_node_die(tmp_path: Path) -> None:
         listener.start()
         assert listener.connected.wait(max(1.0, deadline - time.monotonic()))
 
-        reads: list[dict[str, str | float]] = [{"id": str(uuid.uuid4()), "plate": plate, "confidence": 0.9,
-                  "captured_at": (utcnow() - timedelta(seconds=60)).isoformat()}
-                 for plate in plates]
+        captured = (utcnow() - timedelta(seconds=60)).isoformat()
+        reads: list[dict[str, str | float]] = [
+            {"id": str(uuid.uuid4()), "plate": plate, "confidence": 0.9, "captured_at": captured}
+            for plate in plates]
         acknowledged: list[str] = []
         batches = [reads[i:i + BATCH] for i in range(0, READS, BATCH)]
         victim = next(i for i, node in enumerate(cluster.nodes) if node.name == leader)
