@@ -47,6 +47,7 @@ from alpr.reads.service import IngestItem, ingest, item_with_images
 log = logging.getLogger("alpr.worker")
 RETRY_DELAY = 1.0  # seconds before a failed message is delivered again
 _REASON_CHARS = 500
+EMPTY_PAUSE = 0.05  # seconds after a fetch that came back empty before its timeout
 
 
 class Envelope(BaseModel):
@@ -171,6 +172,8 @@ class Worker:
                 continue
             if messages:
                 await self.handle(messages)
+            else:  # the server answered "nothing yet" early: do not spin on the GIL
+                await asyncio.sleep(EMPTY_PAUSE)
 
     async def handle(self, messages: Sequence[Msg]) -> None:
         """Store a batch; acknowledge what was committed or dead-lettered, nothing else."""
