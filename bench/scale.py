@@ -230,6 +230,10 @@ def report(rates: dict[int, float], copy_rate: float, latencies: list[float], re
                       f"{rate / copy_rate:.1%}")
     table.add_row("raw COPY (no checks)", f"{copy_rate:,.0f}", "", "100%")
     console.print(table)
+    load = os.getloadavg()[0]
+    console.print(f"load average {load:.1f} on {os.cpu_count()} cores while measuring"
+                  + (" (shared machine: numbers are noisy)" if load > (os.cpu_count() or 1)
+                     else ""))
     ordered = sorted(rates)
     flat = next((b for a, b in itertools.pairwise(ordered)
                  if rates[b] < rates[a] * 1.3), None)
