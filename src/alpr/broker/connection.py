@@ -42,7 +42,8 @@ async def connect(settings: Settings, *, role: str = "api", timeout: float = 2.0
             allow_reconnect=True, error_cb=quiet_error,
         ), timeout=timeout * len(urls) + 1)
     except (OSError, TimeoutError, nats.errors.NoServersError) as error:
-        raise BrokerUnavailableError(f"broker unreachable at {settings.broker_url}: {error}"
+        raise BrokerUnavailableError(f"broker unreachable at {settings.broker_url}:"
+                                     f" {type(error).__name__} {error}"
                                      ) from error
 
 
