@@ -69,10 +69,10 @@ def run_demo(count: int = 12, video: bool = True) -> ImportSummary:
     field.gps_track(folder, MOBILE.id, policy, utcnow())
     if video:
         _video(folder, clip_plates)
-    show_broker_path(FIXED.id, policy)
     _searches(notes[3].plate)
     _purge_preview()
     field.reports(folder, policy, utcnow())
+    show_broker_path(FIXED.id, policy)
 
     report = verify_and_record(ACTOR)
     state = "[green]intact[/]" if report.ok else f"[red]broken at {report.broken_id}[/]"
