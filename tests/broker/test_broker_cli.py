@@ -33,7 +33,7 @@ def test_init_status_worker_and_dead_letters_from_the_command_line(
     assert done.exit_code == 0, done.output
     assert f"policy retention: {policy.retention.delete_after}" in done.output
 
-    good = {"id": str(uuid.uuid4()), "plate": "5CLI123", "confidence": 0.9,
+    good: dict[str, str | float] = {"id": str(uuid.uuid4()), "plate": "5CLI123", "confidence": 0.9,
             "camera_id": "cam-1", "captured_at": (utcnow() - timedelta(minutes=1)).isoformat()}
     publish_raw(broker, [envelope(good, sender=None, actor="test"), b"{oops"])
     status = json.loads(runner.invoke(app, ["broker", "status"]).output)
@@ -42,7 +42,7 @@ def test_init_status_worker_and_dead_letters_from_the_command_line(
     worked = runner.invoke(app, ["worker", "--concurrency", "2", "--until-idle"])
     assert worked.exit_code == 0, worked.output
     assert "1 stored" in worked.output and "1 dead-lettered" in worked.output
-    assert stored(database, [good["id"]]) == {good["id"]: 1}
+    assert stored(database, [str(good["id"])]) == {good["id"]: 1}
 
     dead = runner.invoke(app, ["broker", "dead"])
     assert "message: not JSON" in dead.output
