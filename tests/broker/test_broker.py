@@ -254,14 +254,20 @@ def test_a_read_that_makes_ingest_fail_is_retried_then_dead_lettered(
     plain = [read(camera_id="cam-1") for _ in range(2)]
     publish_raw(broker, [envelope(r, sender=None, actor="test")
                          for r in [plain[0], image_read, plain[1]]])
-    stats = asyncio.run(Worker(settings, policy, broken).run(until_idle=True))
-    for _ in range(3):  # redeliveries come after RETRY_DELAY
-        if stats.dead:
-            break
-        asyncio.run(asyncio.sleep(1.2))
-        more = asyncio.run(Worker(settings, policy, broken).run(until_idle=True))
-        stats.dead += more.dead
-        stats.dead_reasons += more.dead_reasons
+
+    async def until_dead_lettered() -> WorkerStats:
+        # One worker that stays up: redeliveries (RETRY_DELAY apart) reach it.
+        worker, stop = Worker(settings, policy, broken), asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        for _ in range(150):
+            if worker.stats.dead:
+                break
+            await asyncio.sleep(0.2)
+        stop.set()
+        await running
+        return worker.stats
+
+    stats = asyncio.run(until_dead_lettered())
     assert stored(database, [r["id"] for r in plain]) == {r["id"]: 1 for r in plain}
     assert stored(database, [image_read["id"]]) == {}
     assert stats.dead == 1
