@@ -66,6 +66,7 @@ class CaptureSummary:
     duplicates: int = 0
     rejected: int = 0
     masked: int = 0  # passes inside a privacy mask: counted, never stored (REQ C4)
+    queued: int = 0  # handed to the broker (ALPR_BROKER_URL): a worker stores them
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # unreadable files (skipped)
     reads: list[PassRead] = field(default_factory=list)
@@ -228,6 +229,7 @@ def _store(
     summary.duplicates += report.duplicates
     summary.rejected += report.rejected
     summary.masked += report.masked
+    summary.queued += report.queued
     for result in report.results:
         one = passes[result.index]
         summary.reads.append(
