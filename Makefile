@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr bench-cli train-ocr lint serve clean broker bench-integrations
+.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr bench-cli train-ocr lint serve clean broker bench-integrations bench-scale
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,9 @@ bench-alerts: $(STAMP)
 ## make bench-integrations: reads/s through each foreign adapter next to the native batch API
 bench-integrations: $(STAMP)
 	$(BIN)/python -m bench.integrations $(ARGS)
+## make bench-scale: reads/s for 1, 2, 4 `alpr worker` processes via NATS JetStream, next to raw COPY
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(ARGS)
 
 ## make bench-ocr: recognition accuracy and speed on ../shared/data (docs/recognition.md)
 bench-ocr: $(STAMP)

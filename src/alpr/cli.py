@@ -52,6 +52,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "integrations": ("alpr.integrations.cli:app", (
         "Foreign cameras (OpenALPR, Plate Recognizer, Frigate) and their links to alpr "
         "cameras.")),
+    "broker": ("alpr.broker.cli:app",
+               "The NATS JetStream broker (ALPR_BROKER_URL): streams, queue state."),
+    "worker": ("alpr.broker.cli:worker_command",
+               "Store queued reads from the broker (scale out; docs/scale-out.md)."),
     "mqtt": ("alpr.integrations.cli:mqtt_command",
              "Frigate LPR events in, alerts and camera health out, over MQTT."),
 }

@@ -120,6 +120,21 @@ class Settings(BaseSettings):
     frigate_token: str | None = Field(
         default=None, description="Bearer token for Frigate's authenticated port (8971)")
 
+    # Scale out (docs/scale-out.md): with a broker, ingest accepts and publishes; workers store.
+    broker_url: str | None = Field(
+        default=None, description="NATS JetStream, e.g. nats://127.0.0.1:4222 (comma-separated"
+                                  " for a cluster); unset: reads are stored at once")
+    broker_namespace: str = Field(
+        default="", pattern=r"^[A-Za-z0-9_-]*$",
+        description="Prefix of every stream and subject, so several systems share one broker")
+    broker_replicas: int = Field(default=1, ge=1, le=5, description="Stream replicas (init)")
+    broker_max_deliver: int = Field(
+        default=5, ge=1, description="Deliveries of a failing message before it is dead-lettered")
+    broker_batch: int = Field(default=200, ge=1, le=5000, description="Reads per worker batch")
+    broker_ack_wait_seconds: float = Field(
+        default=30.0, gt=0, description="Unacknowledged this long, a read is delivered again"
+                                         " (set on the consumer by `alpr broker init`)")
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

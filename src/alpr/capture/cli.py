@@ -90,7 +90,7 @@ def ingest_command(
         typer.echo(json.dumps(_as_json(summary), default=str))
     else:
         _print(summary, out)
-    if summary.rejected and not summary.accepted and not summary.duplicates:
+    if summary.rejected and not (summary.accepted or summary.duplicates or summary.queued):
         raise typer.Exit(1)
 
 
@@ -111,6 +111,7 @@ def _print(summary: CaptureSummary, out: Console) -> None:
         f"[bold]{summary.frames}[/] frames ({summary.frames_per_second:.1f}/s),"
         f" [bold]{summary.passes}[/] vehicle passes: [green]{summary.accepted} accepted[/],"
         f" [yellow]{summary.duplicates} duplicates[/], [red]{summary.rejected} rejected[/]"
+        + (f", {summary.queued} queued on the broker" if summary.queued else "")
         + (f", {summary.dropped} one-frame glimpses dropped" if summary.dropped else "")
         + (f", {summary.unchanged} unchanged frames not re-read" if summary.unchanged else "")
     )

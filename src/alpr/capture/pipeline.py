@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
+from alpr.broker.route import broker_configured, ingest_batch
 from alpr.cameras.masks import CameraMasks, count_masked, masks_for
 from alpr.cameras.models import Camera
 from alpr.capture.models import CaptureId
@@ -77,6 +78,7 @@ class CaptureSummary:
     rejected: int = 0
     masked: int = 0  # passes inside a privacy mask: counted, never stored (REQ C4)
     unchanged: int = 0  # video frames like the last recognized one: not recognized again
+    queued: int = 0  # handed to the broker (ALPR_BROKER_URL): a worker stores them
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # unreadable files (skipped)
     reads: list[PassRead] = field(default_factory=list)
@@ -237,19 +239,31 @@ def _store(
     if not passes:
         return
     items = [pass_to_item(p, camera_id, position) for p in passes]
-    with unit_of_work() as session:
-        fresh = claim_capture_ids(
-            session, items, prune_before=policy.retention.delete_after.before(utcnow())
-        )
-        report = ingest(
-            session,
-            [items[i] for i in fresh],
-            actor=actor,
-            policy=policy,
-            images=images,
+    if broker_configured():
+        # Queued for a worker: the source's ids are claimed first, in their own transaction;
+        # a worker stores each read once whatever happens (idempotent by read id).
+        with unit_of_work() as session:
+            fresh = claim_capture_ids(
+                session, items, prune_before=policy.retention.delete_after.before(utcnow())
+            )
+        report = ingest_batch(
+            [items[i] for i in fresh], actor=actor, policy=policy, images=images,
             max_clock_skew=max_clock_skew,
         )
-        release_rejected(session, report, [items[i] for i in fresh])
+    else:
+        with unit_of_work() as session:
+            fresh = claim_capture_ids(
+                session, items, prune_before=policy.retention.delete_after.before(utcnow())
+            )
+            report = ingest(
+                session,
+                [items[i] for i in fresh],
+                actor=actor,
+                policy=policy,
+                images=images,
+                max_clock_skew=max_clock_skew,
+            )
+            release_rejected(session, report, [items[i] for i in fresh])
     summary.passes += len(passes)
     summary.alerts.extend(report.alerts)
     summary.accepted += report.accepted
@@ -261,6 +275,7 @@ def _store(
         summary.reads.append(
             PassRead(one.plate, one.confidence, one.first_seen, one.frames, "duplicate")
         )
+    summary.queued += report.queued
     for result in report.results:
         one = passes[fresh[result.index]]
         summary.reads.append(

@@ -51,6 +51,7 @@ class UploadReport:
     sent: int = 0
     accepted: int = 0
     duplicates: int = 0
+    queued: int = 0  # acknowledged by the server's broker (202): a worker stores them
     rejected: list[tuple[str, str]] = field(default_factory=list)
     left: int = 0
     error: str | None = None
@@ -88,6 +89,7 @@ def upload(spool: Spool, client: httpx.Client, *, server: str, key: str, retries
                 continue
             report.accepted += result["status"] == "accepted"
             report.duplicates += result["status"] == "duplicate"
+            report.queued += result["status"] == "queued"
             path.unlink()
     report.left = len(spool.pending())
     return report

@@ -20,6 +20,7 @@ from alpr.db.base import utcnow
 from alpr.db.cli import upgrade_database
 from alpr.db.session import get_database, unit_of_work
 from alpr.demo import field
+from alpr.demo.broker import show_broker_path
 from alpr.demo.integrations import demo_integrations
 from alpr.demo.sample import DEMO_CENTER, SampleRead, california_plate, write_sample_batch
 from alpr.hotlists import service as hotlists
@@ -73,6 +74,7 @@ def run_demo(count: int = 12, video: bool = True) -> ImportSummary:
     _searches(notes[3].plate)
     _purge_preview()
     field.reports(folder, policy, utcnow())
+    show_broker_path(FIXED.id, policy)
 
     report = verify_and_record(ACTOR)
     state = "[green]intact[/]" if report.ok else f"[red]broken at {report.broken_id}[/]"

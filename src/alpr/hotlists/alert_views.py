@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
-from datetime import datetime
+from collections.abc import AsyncIterator, Collection
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from alpr.api.deps import (
@@ -51,6 +51,8 @@ WAKE_SECONDS = 0.02
 # expiry, a suspension or the idle limits (AC-11, AC-12, SC-10).
 RECHECK_SECONDS = 2.0
 _raised_here = 0
+# Longest an ingest transaction may take and its alerts still reach a stream already open.
+LOOKBACK = timedelta(seconds=60)
 
 
 def announce_alerts() -> None:
@@ -115,12 +117,12 @@ def _session_ended(token: str | None, policy: Policy) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _after(cursor: tuple[datetime, uuid.UUID]) -> list[AlertOut]:
+def _after(since: datetime, skip: Collection[uuid.UUID]) -> list[AlertOut]:
     with unit_of_work() as session:
-        rows = session.scalars(
-            select(Alert).where(tuple_(Alert.created_at, Alert.id) > cursor,
-                                LIVE_ONLY.alert_condition())
-            .order_by(Alert.created_at, Alert.id).limit(100))
+        query = select(Alert).where(Alert.created_at > since, LIVE_ONLY.alert_condition())
+        if skip:
+            query = query.where(Alert.id.not_in(list(skip)))
+        rows = session.scalars(query.order_by(Alert.created_at, Alert.id).limit(100))
         return [AlertOut.model_validate(a) for a in rows]
 
 
@@ -131,18 +133,27 @@ async def stream(
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="Close after this many")
                      ] = None,
 ) -> StreamingResponse:
-    """Alerts as they are raised, as Server-Sent Events (`event: alert`, JSON data)."""
+    """Alerts as they are raised, as Server-Sent Events (`event: alert`, JSON data); the
+    stream ends (`event: end`) when its session does (logout, suspension, idle limit)."""
     with unit_of_work() as session:
         record(session, event=AuditEvent.ALERT_STREAM, actor=principal.actor,
                organization=principal.organization,
                details={"since": since.isoformat() if since else None})
-    cursor = (since or utcnow(), uuid.UUID(int=0))
+    start = since or utcnow()
     token = session_token(request)
     loop = asyncio.get_running_loop()
+    if request.app.state.settings.broker_url:
+        # Workers raise alerts in other processes: their notices wake this stream at once.
+        from alpr.broker.alerts import listen_for_alerts
+
+        await listen_for_alerts(request.app.state.settings)
 
     async def events() -> AsyncIterator[str]:
-        nonlocal cursor
-        sent, checked = 0, loop.time()
+        # Transactions commit out of order (several workers or API processes): an alert
+        # created earlier may appear after a later one. So the stream looks back
+        # LOOKBACK behind the newest alert it sent and skips those it already sent.
+        sent: dict[uuid.UUID, datetime] = {}
+        newest, count, checked = start, 0, loop.time()
         yield ": connected\n\n"
         while not await request.is_disconnected():
             if loop.time() - checked >= RECHECK_SECONDS:
@@ -151,11 +162,14 @@ async def stream(
                 if ended is not None:
                     yield f"event: end\ndata: {json.dumps({'reason': ended})}\n\n"
                     return
-            for alert in await run_in_threadpool(_after, cursor):
+            floor = max(start, newest - LOOKBACK)
+            for alert_id in [key for key, created in sent.items() if created <= floor]:
+                del sent[alert_id]
+            for alert in await run_in_threadpool(_after, floor, sent.keys()):
                 yield f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
-                cursor = (alert.created_at, alert.id)
-                sent += 1
-                if limit and sent >= limit:
+                sent[alert.id] = alert.created_at
+                newest, count = max(newest, alert.created_at), count + 1
+                if limit and count >= limit:
                     return
             seen, waited = _raised_here, 0.0
             while _raised_here == seen and waited < POLL_SECONDS:

@@ -58,6 +58,8 @@ class ItemStatus(StrEnum):
     REJECTED = "rejected"
     # Inside a privacy mask or exclusion zone (REQ C4): dropped before storage, only counted.
     MASKED = "masked"
+    # Published to the broker (ALPR_BROKER_URL): a worker stores it (docs/scale-out.md).
+    QUEUED = "queued"
 
 
 class ItemResult(BaseModel):
@@ -72,5 +74,6 @@ class IngestReport(BaseModel):
     duplicates: int
     rejected: int
     masked: int = Field(default=0, description="Dropped by privacy masks: counted, not stored")
+    queued: int = Field(default=0, description="Handed to the broker; a worker stores them")
     results: list[ItemResult]
     alerts: list[AlertOut] = Field(default_factory=list, description="Hot-list hits raised")

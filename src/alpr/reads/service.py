@@ -43,6 +43,7 @@ _AUDITED_REJECTIONS = 100
 # another plate) is the same read sent again, never a second read or a second alert.
 _ALREADY_STORED = "id: a read with this id is already stored; this copy is ignored"
 _REPEATED_IN_BATCH = "id: repeated in this batch; only its first copy counts"
+_NOTE_READS_EVERY = timedelta(seconds=60)  # far below any silence threshold (minutes)
 
 
 @dataclass(frozen=True)
@@ -335,10 +336,16 @@ def _check_images(
 
 
 def _note_reads(batch: _Batch, rows: list[dict[str, Any]]) -> None:
-    """Remember each camera's newest read: a camera that reads is not silent (REQ C6)."""
-    for camera_id in {row["camera_id"] for row in rows}:
+    """Remember each camera's newest read: a camera that reads is not silent (REQ C6).
+
+    At most once a minute per camera, in camera order: several workers storing reads of
+    the same cameras would otherwise queue on (or deadlock over) the cameras' rows.
+    """
+    for camera_id in sorted({row["camera_id"] for row in rows}):
         camera = batch.camera_named(camera_id)
-        if camera is not None:
+        if camera is not None and (camera.last_read_at is None
+                                   or camera.last_read_at < batch.now - _NOTE_READS_EVERY
+                                   or camera.last_read_at > batch.now):
             camera.last_read_at = batch.now
 
 

@@ -8,20 +8,21 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from alpr.api.deps import ImagesDep, PolicyDep, Principal, require, unprocessable
 from alpr.api.inputs import JsonError, parse_json
 from alpr.api.limits import JSON_STATE_KEY
-from alpr.cameras.service import get_camera
+from alpr.broker.connection import BrokerUnavailableError
+from alpr.broker.route import broker_configured, ingest_batch_async
 from alpr.db.session import unit_of_work
 from alpr.hotlists.alert_views import announce_alerts
 from alpr.hotlists.schemas import AlertOut
 from alpr.reads.corrections import CorrectionError, correct_read
 from alpr.reads.schemas import IngestReport
-from alpr.reads.service import IngestItem, ingest, item_with_images
+from alpr.reads.service import IngestItem, item_with_images
 from alpr.users.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/reads", tags=["reads"])
@@ -38,6 +39,9 @@ _BATCH_SCHEMA = {
 
 @router.post(
     "",
+    response_model=IngestReport,
+    responses={202: {"model": IngestReport, "description": "Queued on the broker"},
+               503: {"description": "The broker did not acknowledge: send again"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -57,28 +61,28 @@ _BATCH_SCHEMA = {
 )
 async def post_reads(
     request: Request, sender: Sender, policy: PolicyDep, images: ImagesDep
-) -> IngestReport:
-    """Store a batch; each item is answered accepted, duplicate or rejected with a reason."""
+) -> IngestReport | JSONResponse:
+    """Store a batch; each item is answered accepted, duplicate or rejected with a reason.
+
+    With a broker (ALPR_BROKER_URL): 202, each item `queued` (or rejected by the front
+    checks) once the stream acknowledged it; a worker stores it (docs/scale-out.md).
+    """
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         items = await _multipart_items(request)
     else:
         items = _json_items(_batch(await _json_body(request)))
     settings = request.app.state.settings
-
-    def run() -> IngestReport:
-        with unit_of_work() as session:
-            camera = get_camera(session, sender.id)
-            return ingest(
-                session,
-                items,
-                actor=sender.actor,
-                policy=policy,
-                images=images,
-                camera=camera,
-                max_clock_skew=settings.max_clock_skew,
-            )
-
-    report = await run_in_threadpool(run)
+    try:
+        # With ALPR_BROKER_URL the reads are queued for the workers (202); else stored now.
+        report = await ingest_batch_async(
+            items, actor=sender.actor, policy=policy, images=images, camera_id=sender.id,
+            max_clock_skew=settings.max_clock_skew, settings=settings)
+    except BrokerUnavailableError as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error),
+                            headers={"Retry-After": str(settings.db_retry_after_seconds)}
+                            ) from error
+    if broker_configured(settings):
+        return JSONResponse(report.model_dump(mode="json"), status.HTTP_202_ACCEPTED)
     if report.alerts:
         announce_alerts()
     return report
