@@ -102,7 +102,12 @@ def test_transparency_page_is_public_and_never_shows_a_plate(
     html = page.text
     assert str(policy.retention.delete_after) in html
     assert policy.search.permitted_purposes[0].label in html
-    assert "Published audits" in html and f"<td>{audit.id}</td>" in html
+    assert "<h2 id=\"audits-h\">Audits</h2>" in html and f"<td>Audit {audit.id}: " in html
+    # Plain words, never the policy file's raw values
+    assert not re.search(r"ca_public_agency|\bTrue\b|\bFalse\b", html)
+    written = client.get("/transparency/policy")
+    assert written.status_code == 200 and "[retention]" in written.text
+    assert 'href="/transparency/policy"' in html
     assert f"Annual report {Y}" in html and "Berkeley PD" in html
     assert not any(plate in html for plate in PLATES)
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-", html)  # no read or alert id

@@ -92,8 +92,8 @@ def test_page_publishes_the_head_audit_verify_computes_and_never_a_plate(
     head = re.search(r"head: entry (\d+), hash ([0-9a-f]{64})", verified.output)
     assert head is not None
     html = client.get("/transparency").text
-    assert (f"Latest ({NOW:%Y-%m-%d}): entry {head.group(1)}, hash <code>{head.group(2)}"
-            "</code>") in html
+    assert (f"<tr><td>{NOW:%Y-%m-%d}</td><td>{head.group(1)}</td><td><code>{head.group(2)}"
+            "</code></td></tr>") in html
     reads = _count(database, "SELECT COUNT(*) FROM reads WHERE captured_at >= :since"
                              " AND captured_at < :until")
     hits = _count(database, "SELECT COUNT(*) FROM alerts WHERE created_at >= :since"
@@ -102,10 +102,16 @@ def test_page_publishes_the_head_audit_verify_computes_and_never_a_plate(
                                 " AND at >= :since AND at < :until")
     cameras = _count(database, "SELECT COUNT(*) FROM cameras WHERE active AND :since < :until")
     assert (reads, hits, searches, cameras) == (4, 1, 2, 2)  # the plant is what we think
-    for label, value in (("Reads", reads), ("Hits (hot-list alerts)", hits),
-                         ("Searches", searches), ("Cameras in service", cameras)):
-        assert f"<tr><th>{label}</th><td>{value}</td></tr>" in html
-    assert "<tr><th>missing_person</th><td>1</td></tr>" in html
+    # Each figure says what it counts and over which period (issue 21).
+    for what, value in (("plates read in the last 30 days", reads),
+                        ("alerts in the last 30 days", hits),
+                        ("searches in the last 30 days", searches),
+                        ("cameras in service today", cameras)):
+        assert f'<p class="number">{value}</p><p class="what">{what}</p>' in html
+    # A category is shown by the policy's label (a code the policy lacks: in words).
+    missing = next((p.label for p in policy.search.permitted_purposes
+                    if p.code == "missing_person"), "missing person")
+    assert f"<li><span>{missing}</span><strong>1</strong></li>" in html
     assert "<td>Berkeley PD</td><td>1</td>" in html and "Alameda County DA" in html
     with database.unit_of_work() as session:
         plates = {p for sql in ("SELECT plate FROM reads", "SELECT plate_normalized FROM reads",
