@@ -101,8 +101,8 @@ def _audits(session: Session) -> list[dict[str, Any]]:
             continue
         summary = audit.summary
         shown.append({
-            "id": audit.id, "kind": AUDIT_KINDS.get(audit.kind, audit.kind), "start": audit.period_start,
-            "end": audit.period_end, "population": audit.population,
+            "id": audit.id, "kind": AUDIT_KINDS.get(audit.kind, audit.kind),
+            "start": audit.period_start, "end": audit.period_end, "population": audit.population,
             "sample": audit.sample_size, "passed": summary.get("passed", 0),
             "reviewed": summary.get("reviewed", 0),
             "accuracy": summary.get("read_accuracy"),
