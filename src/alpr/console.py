@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 if TYPE_CHECKING:
     from alpr.policy import Policy
@@ -86,3 +87,11 @@ def plain_errors(error: Exception) -> str:
         (".".join(str(part) for part in item["loc"]) + ": " if item["loc"] else "")
         + item["msg"].removeprefix("Value error, ")
         for item in error.errors())
+
+
+def folded(table: Table) -> Table:
+    """A table whose cells wrap (fold) instead of ending in "…": on an 80-column terminal a
+    plate, a camera id or a status is never cut."""
+    for column in table.columns:
+        column.overflow = "fold"
+    return table

@@ -83,6 +83,10 @@ def test_demo_runs_the_main_job(database: Database) -> None:
     result = runner.invoke(app, ["demo", "--no-serve", "--count", "6", "--no-video"])
     assert result.exit_code == 0, result.output
     assert "9 lines: 6 accepted, 1 duplicates, 2 rejected" in result.output
+    # Fits an 80-column terminal, nothing cut short with "…" (a hash prefix is shown as one).
+    assert [line for line in result.output.splitlines() if len(line) > 80] == []
+    assert [line for line in result.output.splitlines()
+            if "…" in line and "hash" not in line and not line.strip().endswith("…)")] == []
     assert "audit chain: intact" in result.output
     assert "Hot-list hits (alerts raised)" in result.output  # REQ A1
     assert "refused" in result.output and "1 read(s), audited" in result.output  # REQ Q2 REQ L1

@@ -9,11 +9,11 @@ import json
 import socket
 import time
 import uuid
+import warnings
 from datetime import timedelta
 from typing import Any
 
 import cv2
-from fastapi.testclient import TestClient
 from rich.table import Table
 
 from alpr.api.app import create_app
@@ -40,6 +40,9 @@ def demo_integrations(hot_plate: str) -> None:
     rows: list[tuple[str, str, str, str]] = []
     now = utcnow() - timedelta(seconds=2)
     stamp = int(now.timestamp() * 1000)
+    with warnings.catch_warnings():  # Starlette's note on its test client, not for the demo
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fastapi.testclient import TestClient
     with TestClient(create_app()) as client:
         group = {"data_type": "alpr_group", "agent_uid": "DEMO-AGENT", "camera_id": 1,
                  "epoch_start": stamp, "epoch_end": stamp + 900, "best_uuid": f"demo-{stamp}",

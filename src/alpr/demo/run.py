@@ -15,7 +15,7 @@ from alpr.cameras import service as cameras
 from alpr.cameras.models import Camera, CameraKind
 from alpr.cameras.schemas import CameraIn
 from alpr.config import get_settings
-from alpr.console import console
+from alpr.console import console, folded
 from alpr.db.base import utcnow
 from alpr.db.cli import upgrade_database
 from alpr.db.session import get_database, unit_of_work
@@ -126,7 +126,7 @@ def _video(folder: Path, plates: list[str]) -> None:
         f" ({summary.frames_per_second:.1f} frames/s)"))
     for read in summary.reads:
         table.add_row(read.plate, f"{read.confidence:.2f}", str(read.frames), read.status)
-    console.print(table)
+    console.print(folded(table))
     console.print(f"plates driven: {', '.join(plates)}")
     if summary.alerts:
         console.print(alerts_table(summary.alerts, title="Hot-list hits from the video"))
@@ -141,16 +141,18 @@ def _searches(plate: str) -> None:
     for case_number in ("investigation", "26-004512"):
         given = PurposeIn(category=category, case_number=case_number, on_behalf_of="Det. Ortiz",
                           attests_standard=True, attests_prohibited_uses=True)
-        console.print(f"search {query.plate} for {category!r}, case {case_number!r}: ", end="")
+        # One print per line, so it wraps at the terminal's width as a whole.
+        asked = f"search {query.plate} for {category!r}, case {case_number!r}: "
         try:
             purpose = validate_purpose(given, policy=policy)
         except PurposeRefused as error:
-            console.print(f"[red]refused[/] — {escape(str(error))}")
+            console.print(f"{asked}[red]refused[/] — {escape(str(error))}")
             continue
         with unit_of_work() as session:
             found = search.search(session, query=query, purpose=purpose, caller=caller,
                                   policy=policy, now=utcnow())
-        console.print(f"[green]{len(found.reads)} read(s)[/], audited as entry {found.audit_id}: "
+        console.print(f"{asked}[green]{len(found.reads)} read(s)[/], audited as entry"
+                      f" {found.audit_id}: "
                       + ", ".join(f"{r.plate_normalized} at {r.camera_id}" for r in found.reads))
 
 
@@ -187,4 +189,4 @@ def _print_reads(notes: list[SampleRead], summary: ImportSummary) -> None:
         table.add_row(str(note.line), note.plate, note.camera_id,
                       note.captured_at.strftime("%Y-%m-%d %H:%M:%S"),
                       f"[{style.get(status, 'white')}]{status}[/]{detail}", note.note)
-    console.print(table)
+    console.print(folded(table))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from alpr.audit.events import AuditEvent
 from alpr.audit.listing import listed
 from alpr.audit.service import record
-from alpr.console import acting_as, configured_policy, console, fail
+from alpr.console import acting_as, configured_policy, console, fail, folded
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import responses, service, webhooks
@@ -166,7 +166,7 @@ def alerts_table(alerts: Sequence[Alert | AlertOut], title: str = "Alerts") -> T
         table.add_row(alert.created_at.strftime("%Y-%m-%d %H:%M:%S"), alert.plate_read,
                       alert.plate_listed, alert.list_name, alert.reason, alert.match,
                       alert.camera_id, alert.status)
-    return table
+    return folded(table)
 
 
 @alerts_app.command("list")
