@@ -183,7 +183,7 @@ def main() -> None:
                 id=f"scale-{n}", name=f"scale {n}", kind="fixed", agency="Scale PD",
                 lat=37.8, lon=-122.27))
         create_list(session, name="svs", source="SVS", actor="bench", policy=policy)
-        rows = "".join(f"7HIT{n:03d} CA01\n" for n in range(args.alerts))
+        rows = "".join(f"7HIT{n:03d} CA0120260101\n" for n in range(args.alerts))
         import_entries(session, list_name="svs", actor="bench", policy=policy, file_name="b",
                        parsed=parse_clew(f"DATE\n{rows}TOTAL RECORD {args.alerts:07d}\n",
                                          table="svs"))

@@ -130,7 +130,7 @@ def test_retry_waits_are_bounded(header: str | None, attempt: int, wait: float) 
 
 
 def clew(count: int) -> bytes:
-    rows = "".join(f"{n:07d}CA01\n" for n in range(count))
+    rows = "".join(f"{n:07d} CA0120260101\n" for n in range(count))
     return f"DATE\n{rows}TOTAL RECORD {count:07d}\n".encode()
 
 

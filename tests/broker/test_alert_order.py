@@ -53,7 +53,7 @@ def test_an_alert_committed_late_still_reaches_an_open_stream(tmp_path: Path, po
                 id="cam-1", name="cam-1", kind="fixed", agency="Test PD", lat=37.8, lon=-122.27))
             create_list(session, name="svs", source="SVS", actor="test", policy=policy)
             import_entries(session, list_name="svs", actor="test", policy=policy, file_name="f",
-                           parsed=parse_clew("DATE\n1EARLY1 CA01\n2LATER2 CA01\n"
+                           parsed=parse_clew("DATE\n1EARLY1 CA0120260101\n2LATER2 CA0120260101\n"
                                              "TOTAL RECORD 0000002\n", table="svs"))
         app = create_app(policy=policy)
         app.dependency_overrides[current_principal] = lambda: Principal(

@@ -158,7 +158,6 @@ FRONT_REFUSALS = [
     ({"camera_id": "cam-2"}, "camera_id"),  # another (registered) camera
     ({"camera_id": "ghost"}, "camera_id"),
     ({"id": "not-a-uuid"}, "id"),
-    ({"owner": "J. Doe"}, "owner"),  # unknown field
     ({"confidence": 7}, "confidence"),
     ({"plate_image": "@@@"}, "plate_image"),
 ]
@@ -316,7 +315,7 @@ def test_a_workers_hit_is_announced_to_every_api_process(
     with database.unit_of_work() as session:
         create_list(session, name="svs", source="SVS", actor="test", policy=policy)
         import_entries(session, list_name="svs", actor="test", policy=policy, file_name="f",
-                       parsed=parse_clew("DATE\n6HIT123 CA01\nTOTAL RECORD 0000001\n",
+                       parsed=parse_clew("DATE\n6HIT123 CA0120260101\nTOTAL RECORD 0000001\n",
                                          table="svs"))
     hit = read(plate="6HIT123")
 

@@ -147,7 +147,7 @@ def test_no_read_lost_when_a_worker_and_a_nats_node_die(tmp_path: Path) -> None:
         hits = [plate for plate in plates if "HIT" in plate]
         with database.unit_of_work() as session:
             create_list(session, name="svs", source="SVS", actor="test", policy=policy)
-            rows = "".join(f"{plate:<8}CA01\n" for plate in hits)
+            rows = "".join(f"{plate:<8}CA0120260101\n" for plate in hits)
             import_entries(session, list_name="svs", actor="test", policy=policy, file_name="f",
                            parsed=parse_clew(f"DATE\n{rows}TOTAL RECORD {len(hits):07d}\n",
                                              table="svs"))

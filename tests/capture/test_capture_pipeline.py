@@ -195,7 +195,7 @@ def listed_plate(database: Database, policy: Policy) -> str:
         create_list(session, name="svs", source="SVS", actor="admin", policy=policy)
         import_entries(
             session, list_name="svs", actor="job", policy=policy, file_name="svs.tbl",
-            parsed=parse_clew("DATE\n8LMN456 CA01\nTOTAL RECORD 0000001\n", table="svs"),
+            parsed=parse_clew("DATE\n8LMN456 CA0120260101\nTOTAL RECORD 0000001\n", table="svs"),
         )
     return "8LMN456"
 

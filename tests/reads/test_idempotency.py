@@ -53,7 +53,7 @@ def read(read_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:
 
 
 def hot_list(database: Database, policy: Policy, *plates: str) -> None:
-    rows = "".join(f"{p:<8}CA01\n" for p in plates)
+    rows = "".join(f"{p:<8}CA0120260101\n" for p in plates)
     with database.unit_of_work() as session:
         create_list(session, name="svs", source="SVS", actor="t", policy=policy, now=NOW)
         import_entries(session, list_name="svs", actor="t", policy=policy, file_name="f",

@@ -109,7 +109,7 @@ def a_year_of_activity(database: Database, policy: Policy, images: ImageStore) -
         search(session, policy, "missing_person", "5PLN001")
         share(session, agency="Berkeley PD", at=T0)
         users.record_training(session, username="analyst", kind="refresher",
-                              actor="user:admin", now=T0)
+                              actor="system:test", now=T0)
         run_periodic(session, since=T0 - timedelta(days=30), until=T0 + timedelta(hours=1),
                      policy=policy, actor="system:audits", now=T0 + timedelta(hours=1))
         record_incident(session, discovered_at=T0, description="lost laptop",

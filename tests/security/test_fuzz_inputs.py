@@ -131,7 +131,7 @@ def test_the_reads_import_keeps_the_good_lines(
     attempt()
 
 
-CLEW_GOOD = ["7ABC123 CA01", "8XYZ789 CA02"]
+CLEW_GOOD = ["7ABC123 CA0120260101", "8XYZ789 CA0220260101"]
 NCIC_GOOD = ["V" + "1" * 18 + "20260101" + "7ABC123   " + "CA",
              "V" + "2" * 18 + "20260102" + "8XYZ789   " + "CA"]
 

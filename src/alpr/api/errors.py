@@ -110,8 +110,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "Request body over the route's limit"},
     422: {"description": "A field refused, or a rule of the domain"},
     429: {"description": "Too many attempts; retry later"},
-    503: {"description": "Database or audit log unavailable: nothing was done or returned;"
-                         " retry after Retry-After",
+    503: {"description": "Database, audit log or broker unavailable: nothing was done or"
+                         " returned; retry after Retry-After",
           "headers": {"Retry-After": {"schema": {"type": "integer"},
                                       "description": "Seconds to wait before retrying"}}},
 }

@@ -137,9 +137,13 @@ def read_image_file(folder: Path, reference: Any) -> bytes:
         raise ValueError(f"cannot read {name}: {error}") from error
     if not path.is_relative_to(root):
         raise ValueError(f"{name!r} is outside the folder of the import file")
-    if not path.exists():
+    try:  # a name too long for the file system is an OSError here, not "no such file"
+        exists, regular = path.exists(), path.is_file()
+    except OSError as error:
+        raise ValueError(f"cannot read {name[:80]!r}: {error.strerror}") from error
+    if not exists:
         raise ValueError(f"cannot read {name}: no such file")
-    if not path.is_file():
+    if not regular:
         raise ValueError(f"{name!r} is not a regular file")
     return read_regular_file(path, max_bytes=MAX_IMAGE_BYTES)
 

@@ -40,8 +40,7 @@ _BATCH_SCHEMA = {
 @router.post(
     "",
     response_model=IngestReport,
-    responses={202: {"model": IngestReport, "description": "Queued on the broker"},
-               503: {"description": "The broker did not acknowledge: send again"}},
+    responses={202: {"model": IngestReport, "description": "Queued on the broker"}},
     openapi_extra={
         "requestBody": {
             "required": True,
