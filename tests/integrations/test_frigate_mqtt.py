@@ -102,8 +102,9 @@ def make_service(settings: Settings, policy: Policy, images: ImageStore
                  ) -> Iterator[Make]:
     started: list[MqttService] = []
 
-    def make(**changes: Any) -> MqttService:
-        service = MqttService(settings.model_copy(update=changes), policy, images)
+    def make(*, with_policy: Policy | None = None, **changes: Any) -> MqttService:
+        service = MqttService(settings.model_copy(update=changes), with_policy or policy,
+                              images)
         service.start(publisher=False)  # the tests publish alerts and health themselves
         assert service.connected.wait(10), "MQTT broker not reachable at 127.0.0.1:1883"
         started.append(service)
@@ -237,13 +238,18 @@ class Listener:
         self.client.loop_stop()
 
 
-@pytest.mark.parametrize("plates_allowed", [False, True])
+@pytest.mark.parametrize(("setting", "policy_allows"),
+                         [(False, False), (True, False), (False, True), (True, True)])
 def test_alerts_and_camera_health_go_out_with_discovery_and_no_plate_unless_allowed(
     make_service: Make, settings: Settings, make_camera: CameraFactory, hot_list: str,
-    database: Database, plates_allowed: bool,
+    database: Database, policy: Policy, setting: bool, policy_allows: bool,
 ) -> None:
+    # A plate goes on a topic only when the written policy and the server both allow it.
+    plates_allowed = setting and policy_allows
     make_camera("cam-1")
-    service = make_service(mqtt_publish_plates=plates_allowed)
+    agency_policy = policy.model_copy(update={"sharing": policy.sharing.model_copy(
+        update={"plates_on_mqtt": policy_allows})})
+    service = make_service(mqtt_publish_plates=setting, with_policy=agency_policy)
     discovery = settings.mqtt_discovery_prefix
     listener = Listener(f"{settings.mqtt_topic}/#", f"{discovery}/+/alpr_cam_1/#")
     try:

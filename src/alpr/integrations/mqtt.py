@@ -229,8 +229,13 @@ class MqttService:
             if sent:
                 record(session, event=AuditEvent.INTEGRATION_MQTT_PUBLISH, actor=ACTOR,
                        details={"alerts": sent, "topic": f"{self.topic}/camera/+/alert",
-                                "plates_included": self.settings.mqtt_publish_plates})
+                                "plates_included": self.plates_allowed})
         return len(sent)
+
+    @property
+    def plates_allowed(self) -> bool:
+        """Both the agency's policy (sharing.plates_on_mqtt) and the server's setting."""
+        return self.policy.sharing.plates_on_mqtt and self.settings.mqtt_publish_plates
 
     def alert_payload(self, alert: Alert) -> dict[str, Any]:
         """A Home Assistant event; the plate only where the agency allows it on MQTT."""
@@ -240,7 +245,7 @@ class MqttService:
             "reason": alert.reason, "match": alert.match, "status": alert.status,
             "raised_at": alert.created_at.isoformat(),
         }
-        if self.settings.mqtt_publish_plates:
+        if self.plates_allowed:
             payload |= {"plate_read": alert.plate_read, "plate_listed": alert.plate_listed,
                         "state_listed": alert.state_listed}
         return payload

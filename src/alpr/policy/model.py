@@ -249,6 +249,10 @@ class SharingSection(BaseModel):
     # Target for notifying residents and the Attorney General of a breach (Civ. Code
     # §1798.29 says "most expedient time possible", no day count): the incident tasks' due date.
     breach_notice_within: Duration = Duration(days=30)
+    # A plate on an MQTT topic reaches every subscriber of the broker (home-automation
+    # systems, dashboards): only where the written policy allows it, and only when the
+    # server is also configured to (ALPR_MQTT_PUBLISH_PLATES).
+    plates_on_mqtt: bool = False
 
 
 class SecuritySection(BaseModel):
