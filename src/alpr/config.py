@@ -37,6 +37,14 @@ class Settings(BaseSettings):
         default=None, description="A webhook that receives the U9 reports (signed JSON)")
     professional_standards_webhook_secret: str | None = Field(
         default=None, description="The HMAC secret that signs the U9 webhook")
+    security_alert_webhook_url: str | None = Field(
+        default=None, description="Who is alerted when the audit log cannot be written"
+                                  " (CJIS AU-5): a webhook (signed JSON)")
+    security_alert_webhook_secret: str | None = Field(
+        default=None, description="The HMAC secret that signs the AU-5 webhook")
+    security_alert_email: str | None = Field(
+        default=None, description="Who is alerted by e-mail when the audit log cannot be"
+                                  " written (CJIS AU-5)")
     login_failures_per_client: int = Field(
         default=20, ge=1,
         description="Failed logins from one client address within login_throttle_seconds"

@@ -98,6 +98,7 @@ def record(
         session.add_all([entry, leaf])
         session.flush()
     except SQLAlchemyError as error:
+        _alarm(str(error).splitlines()[0])
         raise AuditUnavailableError(f"audit entry not written: {error}") from error
     _after_commit(session, leaf, outcome, context)
     return entry
@@ -316,3 +317,17 @@ def verify_chain(session: Session, *, key: bytes | None = None,
         expected_prev, head_id = entry.hash, entry.id
         checked += 1
     return ChainReport(checked, head_id=head_id, head_hash=expected_prev)
+
+
+def _alarm(reason: str) -> None:
+    """CJIS AU-5 (alpr.audit.alarm): never in the way of the refusal itself."""
+    from alpr.audit.alarm import report_failure
+    from alpr.config import get_settings
+    from alpr.policy import load_checked_policy
+
+    try:
+        settings = get_settings()
+        window = load_checked_policy(settings.policy).security.audit_failure_alert_within
+        report_failure(settings, window, reason)
+    except Exception:  # the alarm failing must not hide the audit failure
+        logging.getLogger("alpr.audit").exception("audit failure alarm failed")
