@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import smtplib
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Protocol, TypeVar
 
 import httpx
 from sqlalchemy import or_, select
@@ -96,6 +98,43 @@ def _send_email(settings: Settings, notice: TicketNotice) -> None:
                         f" {data['camera_id']} ({data['kind']})"))
 
 
+class Notice(Protocol):
+    """What a queued notice row has: tickets, list cancellations (one delivery loop)."""
+
+    channel: str
+    attempts: int
+    delivered_at: datetime | None
+    last_error: str | None
+
+
+N = TypeVar("N", bound=Notice)
+
+
+def deliver(due: Sequence[N], *, send: Callable[[httpx.Client, N], None],
+            failed_once: Callable[[N, str], None], now: datetime,
+            client: httpx.Client | None = None) -> tuple[int, int]:
+    """Send each due notice with `send`; a failure goes to `failed_once` (reschedule or give
+    up, audited), never dropped silently. Returns (sent, failed)."""
+    sent = failed = 0
+    own_client = client is None
+    client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
+    try:
+        for notice in due:
+            notice.attempts += 1
+            try:
+                send(client, notice)
+            except (httpx.HTTPError, OSError, smtplib.SMTPException, LookupError) as error:
+                failed += 1
+                failed_once(notice, f"{type(error).__name__}: {error}")
+                continue
+            notice.delivered_at, notice.last_error = now, None
+            sent += 1
+    finally:
+        if own_client:
+            client.close()
+    return sent, failed
+
+
 def deliver_due(session: Session, *, now: datetime, client: httpx.Client | None = None,
                 settings: Settings | None = None) -> str:
     """Send the notices that are due; a failure is rescheduled, never dropped silently."""
@@ -107,26 +146,16 @@ def deliver_due(session: Session, *, now: datetime, client: httpx.Client | None 
         .order_by(TicketNotice.id).limit(200)).all()
     if not due:
         return "no ticket notices due"
-    sent = failed = 0
-    own_client = client is None
-    client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
-    try:
-        for notice in due:
-            notice.attempts += 1
-            try:
-                if notice.channel == "webhook":
-                    _send_webhook(session, client, notice, now)
-                else:
-                    _send_email(settings, notice)
-            except (httpx.HTTPError, OSError, smtplib.SMTPException, LookupError) as error:
-                failed += 1
-                _after_failure(session, notice, f"{type(error).__name__}: {error}", now)
-                continue
-            notice.delivered_at, notice.last_error = now, None
-            sent += 1
-    finally:
-        if own_client:
-            client.close()
+
+    def send(client: httpx.Client, notice: TicketNotice) -> None:
+        if notice.channel == "webhook":
+            _send_webhook(session, client, notice, now)
+        else:
+            _send_email(settings, notice)
+
+    sent, failed = deliver(due, send=send, now=now, client=client,
+                           failed_once=lambda notice, error: _after_failure(
+                               session, notice, error, now))
     session.flush()
     return f"{sent} ticket notice(s) sent, {failed} failed"
 

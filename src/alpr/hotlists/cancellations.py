@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
+from alpr.cameras.notify import deliver
 from alpr.config import Settings, get_settings
 from alpr.hotlists.models import CancellationNotice, ErrorFlag, HotList, Webhook
 from alpr.hotlists.webhooks import TIMEOUT_SECONDS, backoff, sign
@@ -93,26 +94,16 @@ def deliver_due(session: Session, *, now: datetime, client: httpx.Client | None 
         .order_by(CancellationNotice.id).limit(200)).all()
     if not due:
         return "no cancellation notices due"
-    sent = failed = 0
-    own_client = client is None
-    client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
-    try:
-        for notice in due:
-            notice.attempts += 1
-            try:
-                if notice.channel == "webhook":
-                    _send_webhook(session, client, notice, now)
-                else:
-                    _send_email(settings, notice)
-            except (httpx.HTTPError, OSError, smtplib.SMTPException, LookupError) as error:
-                failed += 1
-                _after_failure(session, notice, f"{type(error).__name__}: {error}", now)
-                continue
-            notice.delivered_at, notice.last_error = now, None
-            sent += 1
-    finally:
-        if own_client:
-            client.close()
+
+    def send(client: httpx.Client, notice: CancellationNotice) -> None:
+        if notice.channel == "webhook":
+            _send_webhook(session, client, notice, now)
+        else:
+            _send_email(settings, notice)
+
+    sent, failed = deliver(due, send=send, now=now, client=client,
+                           failed_once=lambda notice, error: _after_failure(
+                               session, notice, error, now))
     session.flush()
     return f"{sent} cancellation notice(s) sent, {failed} failed"
 
