@@ -1,4 +1,4 @@
-"""Purposes: lexicons and case-number formats (reserved).
+"""Purposes: no schema change (lexicons and case-number formats live in files and the policy).
 
 Revision ID: 0015
 Revises: 0014

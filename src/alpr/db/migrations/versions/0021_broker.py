@@ -1,4 +1,4 @@
-"""Broker: scale-out bookkeeping (reserved).
+"""Broker: no schema change (streams and consumers live in NATS JetStream; alpr broker init).
 
 Revision ID: 0021
 Revises: 0020

@@ -1,4 +1,4 @@
-"""Console: case files, dashboards (reserved).
+"""Console: no schema change (start page, case file and maps read existing tables).
 
 Revision ID: 0022
 Revises: 0021
