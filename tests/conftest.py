@@ -176,3 +176,20 @@ def make_camera(database: Database) -> CameraFactory:
             )
 
     return make
+
+
+@pytest.fixture
+def committed() -> Iterator[Database]:
+    """A PostgreSQL schema of the test's own where work really commits, with a connection
+    pool: for tests of concurrency (parallel imports, claims, resends) that the rolled-back
+    `database` transaction cannot show. Dropped afterwards."""
+    schema = f"alpr_committed_{os.getpid()}"
+    engine = postgresql_schema_engine(schema)
+    database = Database(engine)
+    set_database(database)
+    try:
+        yield database
+    finally:
+        set_database(None)
+        engine.dispose()
+        drop_postgresql_schema(schema)

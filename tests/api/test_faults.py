@@ -3,7 +3,6 @@ waits and retries; a large hot-list import leaves /health and ingest responsive.
 
 from __future__ import annotations
 
-import os
 import statistics
 import threading
 import time
@@ -26,7 +25,6 @@ from alpr.db.session import Database, set_database
 from alpr.reads.models import Read
 from alpr.users.cli_session import session_file
 from alpr.users.permissions import Role
-from tests.conftest import drop_postgresql_schema, postgresql_schema_engine
 from tests.helpers import CameraFactory, cli_login
 
 
@@ -132,21 +130,6 @@ def test_retry_waits_are_bounded(header: str | None, attempt: int, wait: float) 
 def clew(count: int) -> bytes:
     rows = "".join(f"{n:07d} CA0120260101\n" for n in range(count))
     return f"DATE\n{rows}TOTAL RECORD {count:07d}\n".encode()
-
-
-@pytest.fixture
-def committed() -> Iterator[Database]:
-    """Real commits and a connection pool: the import and the health checks run at once."""
-    schema = f"alpr_faults_{os.getpid()}"
-    engine = postgresql_schema_engine(schema)
-    database = Database(engine)
-    set_database(database)
-    try:
-        yield database
-    finally:
-        set_database(None)
-        engine.dispose()
-        drop_postgresql_schema(schema)
 
 
 @pytest.mark.postgres_only

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +17,11 @@ from sqlalchemy import func, select
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.capture.pipeline import CaptureSummary, run_capture
-from alpr.db.session import Database, set_database
+from alpr.db.session import Database
 from alpr.policy import load_preset
 from alpr.reads.images import ImageStore
 from alpr.reads.models import Read
 from alpr.recognition.interfaces import Box, Image, PlateResult
-from tests.conftest import drop_postgresql_schema, postgresql_schema_engine
-
-
-@pytest.fixture
-def committed() -> Iterator[Database]:
-    schema = f"alpr_capture_ids_{os.getpid()}"
-    engine = postgresql_schema_engine(schema)
-    database = Database(engine)
-    set_database(database)
-    try:
-        yield database
-    finally:
-        set_database(None)
-        engine.dispose()
-        drop_postgresql_schema(schema)
 
 
 class OnePlate:

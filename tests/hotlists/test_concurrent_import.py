@@ -4,10 +4,8 @@ its own on PostgreSQL (where imports and ingest run in parallel in production)."
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,27 +15,12 @@ import alpr.audit.service as audit_service
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.db.base import utcnow
-from alpr.db.session import Database, set_database
+from alpr.db.session import Database
 from alpr.hotlists.profiles import parse_clew
 from alpr.hotlists.service import create_list, import_entries
 from alpr.policy import Policy, load_preset
 from alpr.reads.images import ImageStore
 from alpr.reads.service import IngestItem, ingest
-from tests.conftest import drop_postgresql_schema, postgresql_schema_engine
-
-
-@pytest.fixture
-def committed() -> Iterator[Database]:
-    schema = f"alpr_concurrent_{os.getpid()}"
-    engine = postgresql_schema_engine(schema)
-    database = Database(engine)
-    set_database(database)
-    try:
-        yield database
-    finally:
-        set_database(None)
-        engine.dispose()
-        drop_postgresql_schema(schema)
 
 
 def clew(*plates: str) -> Any:

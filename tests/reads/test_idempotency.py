@@ -9,10 +9,8 @@ the routine jobs (retention purge) run between the send and the check.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from alpr.api.app import create_app
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.db.base import utcnow
-from alpr.db.session import Database, set_database
+from alpr.db.session import Database
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
 from alpr.hotlists.service import create_list, import_entries
@@ -37,7 +35,6 @@ from alpr.reads.models import Read, ReadId
 from alpr.reads.schemas import ItemStatus
 from alpr.reads.service import IngestItem, ingest
 from alpr.retention.purge import drop_detached, purge
-from tests.conftest import drop_postgresql_schema, postgresql_schema_engine
 from tests.helpers import CameraFactory
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -165,20 +162,6 @@ def test_the_purge_removes_a_days_ids_with_its_reads(
         drop_detached(session, later)
     assert counts(database, old) == (0, 0, 0)
     assert counts(database, recent) == (1, 0, 1)
-
-
-@pytest.fixture
-def committed() -> Iterator[Database]:
-    schema = f"alpr_idem_{os.getpid()}"
-    engine = postgresql_schema_engine(schema)
-    database = Database(engine)
-    set_database(database)
-    try:
-        yield database
-    finally:
-        set_database(None)
-        engine.dispose()
-        drop_postgresql_schema(schema)
 
 
 @pytest.mark.postgres_only
