@@ -15,7 +15,7 @@ import smtplib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from sqlalchemy import or_, select
@@ -43,12 +43,17 @@ def _body(ticket: TroubleTicket, event: str) -> str:
     }, sort_keys=True)
 
 
+def notice_targets(session: Session, emails: Sequence[str]) -> list[tuple[str, str]]:
+    """Where a queued notice goes: every active webhook, then each configured address."""
+    targets = [("webhook", str(hook_id)) for hook_id in session.scalars(
+        select(Webhook.id).where(Webhook.active.is_(True)).order_by(Webhook.id))]
+    return targets + [("email", address) for address in emails]
+
+
 def enqueue_ticket(session: Session, ticket: TroubleTicket, event: str, now: datetime) -> int:
     """Queue the notices of a ticket event (in the ticket's transaction); how many."""
     body = _body(ticket, event)
-    targets = [("webhook", str(hook_id)) for hook_id in session.scalars(
-        select(Webhook.id).where(Webhook.active.is_(True)).order_by(Webhook.id))]
-    targets += [("email", address) for address in get_settings().ticket_email_to]
+    targets = notice_targets(session, get_settings().ticket_email_to)
     for channel, target in targets:
         session.add(TicketNotice(ticket_id=ticket.id, event=event, channel=channel,
                                  target=target, body=body, attempts=0, next_attempt_at=now))
@@ -110,6 +115,16 @@ class Notice(Protocol):
 N = TypeVar("N", bound=Notice)
 
 
+def due_notices(session: Session, model: type[N], now: datetime, limit: int = 200) -> list[N]:
+    """Notices of `model` not delivered nor given up, whose next attempt is due."""
+    table: Any = model
+    return list(session.scalars(
+        select(model)
+        .where(table.delivered_at.is_(None), table.failed_at.is_(None))
+        .where(or_(table.next_attempt_at.is_(None), table.next_attempt_at <= now))
+        .order_by(table.id).limit(limit)))
+
+
 def deliver(due: Sequence[N], *, send: Callable[[httpx.Client, N], None],
             failed_once: Callable[[N, str], None], now: datetime,
             client: httpx.Client | None = None) -> tuple[int, int]:
@@ -139,11 +154,7 @@ def deliver_due(session: Session, *, now: datetime, client: httpx.Client | None 
                 settings: Settings | None = None) -> str:
     """Send the notices that are due; a failure is rescheduled, never dropped silently."""
     settings = settings or get_settings()
-    due = session.scalars(
-        select(TicketNotice)
-        .where(TicketNotice.delivered_at.is_(None), TicketNotice.failed_at.is_(None))
-        .where(or_(TicketNotice.next_attempt_at.is_(None), TicketNotice.next_attempt_at <= now))
-        .order_by(TicketNotice.id).limit(200)).all()
+    due = due_notices(session, TicketNotice, now)
     if not due:
         return "no ticket notices due"
 

@@ -17,12 +17,12 @@ from datetime import datetime
 from email.message import EmailMessage
 
 import httpx
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
-from alpr.cameras.notify import deliver
+from alpr.cameras.notify import deliver, due_notices, notice_targets
 from alpr.config import Settings, get_settings
 from alpr.hotlists.models import CancellationNotice, ErrorFlag, HotList, Webhook
 from alpr.hotlists.webhooks import TIMEOUT_SECONDS, backoff, sign
@@ -44,9 +44,7 @@ def _body(flag: ErrorFlag, hotlist: HotList) -> str:
 def enqueue(session: Session, flag: ErrorFlag, hotlist: HotList, now: datetime) -> int:
     """Queue the notices of a new flag (in the flag's transaction); how many."""
     body = _body(flag, hotlist)
-    targets = [("webhook", str(hook_id)) for hook_id in session.scalars(
-        select(Webhook.id).where(Webhook.active.is_(True)).order_by(Webhook.id))]
-    targets += [("email", address) for address in get_settings().hotlist_cancel_email_to]
+    targets = notice_targets(session, get_settings().hotlist_cancel_email_to)
     for channel, target in targets:
         session.add(CancellationNotice(flag_id=flag.id, channel=channel, target=target,
                                        body=body, attempts=0, next_attempt_at=now))
@@ -86,12 +84,7 @@ def deliver_due(session: Session, *, now: datetime, client: httpx.Client | None 
                 settings: Settings | None = None) -> str:
     """Send the notices that are due; a failure is rescheduled, never dropped silently."""
     settings = settings or get_settings()
-    due = session.scalars(
-        select(CancellationNotice)
-        .where(CancellationNotice.delivered_at.is_(None), CancellationNotice.failed_at.is_(None))
-        .where(or_(CancellationNotice.next_attempt_at.is_(None),
-                   CancellationNotice.next_attempt_at <= now))
-        .order_by(CancellationNotice.id).limit(200)).all()
+    due = due_notices(session, CancellationNotice, now)
     if not due:
         return "no cancellation notices due"
 
