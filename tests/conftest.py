@@ -113,6 +113,7 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.delenv("ALPR_POLICY", raising=False)
     monkeypatch.delenv("ALPR_DATABASE_URL", raising=False)
     monkeypatch.setenv("ALPR_SESSION_FILE", str(tmp_path / "cli-session"))
+    monkeypatch.setenv("ALPR_DEVICE_FILE", str(tmp_path / "cli-device"))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -19,7 +19,8 @@ from alpr.sharing.agencies import register_agency
 from alpr.sharing.models import Agency, AgencyKind
 from alpr.users import service
 from alpr.users.auth import login
-from alpr.users.cli_session import save_token
+from alpr.users.cli_session import install_device_token, installed_device_token, save_token
+from alpr.users.devices import register_device
 from alpr.users.permissions import Role
 
 CameraFactory = Callable[..., tuple[Camera, str]]
@@ -40,11 +41,25 @@ def registered_agency(session: Session, name: str = "Test PD",
                                     contacts=None, actor="test", now=utcnow())
 
 
+def workstation(database: Database) -> str:
+    """This test's computer as a registered agency device (REQ U12: the default preset
+    signs in only from one): registered once per test and installed in the test's
+    ALPR_DEVICE_FILE, as `alpr devices register --install` would; returns its token."""
+    token = installed_device_token()
+    if token is None:
+        with database.unit_of_work() as session:
+            token = register_device(session, name="test workstation", actor="console",
+                                    now=utcnow())[1]
+        install_device_token(token)
+    return token
+
+
 def active_user(database: Database, username: str, roles: Sequence[Role], *,
                 policy: Policy | None = None, classification: str | None = None,
                 agency: str = "Test PD", password: str = PASSWORD) -> str:
     """An active, trained account with a password and TOTP; returns the TOTP secret."""
     policy = policy or default_policy()
+    workstation(database)  # where this person signs in from
     now = utcnow()
     with database.unit_of_work() as session:
         registered_agency(session, agency)
@@ -68,7 +83,8 @@ def cli_login(database: Database, username: str = "operator",
     now = utcnow()
     with database.unit_of_work() as session:
         result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now)
+                       code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now,
+                       device_token=workstation(database))
     assert result.token, result.refused
     save_token(result.token)
     return f"user:{username}"

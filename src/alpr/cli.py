@@ -26,6 +26,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("alpr.hotlists.cli:alerts_app", "Alerts raised by hot-list hits."),
     "jobs": ("alpr.jobs.cli:app", "Periodic jobs: imports, expiry, webhook delivery."),
     "users": ("alpr.users.cli:app", "Accounts: approval, training, reviews, suspension."),
+    "devices": ("alpr.users.device_cli:app", "Agency-issued devices allowed to sign in (REQ U12)."),
     "retention": ("alpr.retention.cli:app", "Retention: purge and logical deletion."),
     "holds": ("alpr.retention.cli:holds_app", "Holds that keep reads past their period."),
     "evidence": (
@@ -148,11 +149,11 @@ def demo(
 ) -> None:
     """Run the main job on a generated camera batch, then serve the API."""
     from alpr.console import console
-    from alpr.demo.accounts import ensure_demo_accounts, print_demo_accounts
+    from alpr.demo.accounts import ensure_demo_accounts, ensure_demo_device, print_demo_accounts
     from alpr.demo.run import run_demo
 
     run_demo(count=count, video=video)
-    print_demo_accounts(ensure_demo_accounts(), f"http://{host}:{port}/")
+    print_demo_accounts(ensure_demo_accounts(), f"http://{host}:{port}/", ensure_demo_device())
     if not no_serve:
         console.print(f"serving the console on http://{host}:{port}/ and the API on"
                       f" http://{host}:{port}/docs (Ctrl-C to stop)")

@@ -20,7 +20,7 @@ from alpr.db.session import Database
 from alpr.policy import default_policy
 from alpr.users.auth import login
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user
+from tests.helpers import PASSWORD, CameraFactory, active_user, workstation
 
 SVS = "DATE11/23/2026 09:00\nABC123  CA0120260101\nTOTAL RECORD 0000001\n"
 
@@ -34,7 +34,8 @@ def clients(database: Database, make_camera: CameraFactory
     now = utcnow()
     with database.unit_of_work() as session:
         token = login(session, username="lee", password=PASSWORD,
-                      code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now).token
+                      code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now,
+                      device_token=workstation(database)).token
     with TestClient(create_app()) as client:
         yield client, {"Authorization": f"Bearer {token}"}, {
             "Authorization": f"Bearer {camera_key}"}

@@ -23,7 +23,7 @@ from alpr.db.session import Database
 from alpr.policy import default_policy
 from alpr.users.auth import login
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user, cli_login
+from tests.helpers import PASSWORD, CameraFactory, active_user, cli_login, workstation
 
 runner = CliRunner()
 TRUNCATED_SVS = "DATE11/23/2026 09:00\nXYZ999  CA0120260101\n"  # no TOTAL line
@@ -45,7 +45,8 @@ def setup(database: Database, make_camera: CameraFactory) -> Iterator[dict[str, 
     now = utcnow()
     with database.unit_of_work() as session:
         token = login(session, username="walker", password=PASSWORD,
-                      code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now).token
+                      code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now,
+                      device_token=workstation(database)).token
     with TestClient(create_app()) as client:
         user = {"Authorization": f"Bearer {token}"}
         assert client.post("/api/v1/hotlists", headers=user,

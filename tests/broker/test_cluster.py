@@ -43,7 +43,7 @@ from alpr.reads.models import Read
 from alpr.users.auth import login
 from alpr.users.permissions import Role
 from tests.conftest import drop_postgresql_schema, postgresql_schema_engine
-from tests.helpers import PASSWORD, active_user
+from tests.helpers import PASSWORD, active_user, workstation
 
 READS = 240
 BATCH = 20
@@ -154,7 +154,8 @@ def test_no_read_lost_when_a_worker_and_a_nats_node_die(tmp_path: Path) -> None:
         secret = active_user(database, "watch", [Role.PATROL])
         with database.unit_of_work() as session:
             token = login(session, username="watch", password=PASSWORD,
-                          code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow()).token
+                          code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow(),
+                          device_token=workstation(database)).token
         assert token
 
         cluster.start()

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from alpr.cli import app
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.demo.accounts import demo_device_file
 from alpr.hotlists.models import Alert
 from alpr.policy import default_policy
 from alpr.reads.models import Read
@@ -119,7 +120,8 @@ def test_demo_runs_the_main_job(database: Database) -> None:
         assert patrol.totp_secret is not None
         signed_in = login(session, username="demo-patrol", password=PASSWORD,
                           code=pyotp.TOTP(patrol.totp_secret).now(), policy=default_policy(),
-                          now=utcnow())
+                          now=utcnow(),
+                          device_token=demo_device_file().read_text().strip())
     assert signed_in.token is not None, signed_in.refused
 
 

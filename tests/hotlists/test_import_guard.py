@@ -49,7 +49,7 @@ from alpr.users.auth import login
 from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
 from tests.cameras.test_field_units import FakeSmtp
-from tests.helpers import PASSWORD, CameraFactory, active_user, cli_login
+from tests.helpers import PASSWORD, CameraFactory, active_user, cli_login, workstation
 from tests.hotlists.test_jobs_webhooks import Receiver
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -307,7 +307,8 @@ def user_token(database: Database, username: str, roles: tuple[Role, ...],
     secret = active_user(database, username, roles, policy=policy)
     with database.unit_of_work() as session:
         result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow())
+                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow(),
+                       device_token=workstation(database))
     assert result.token, result.refused
     return result.token
 

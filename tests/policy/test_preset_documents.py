@@ -72,6 +72,8 @@ def test_002_lapd() -> None:
 def test_003_doj_model() -> None:
     # REQ R1 REQ U12 REQ L3 REQ Q2: seed 003, the CA DOJ model policy (the default preset)
     policy = load_preset("ca-doj-model")
+    # 429.9: "LAW ENFORCEMENT-AGENCY-issued computers, mobile phones, or smart devices"
+    assert policy.security.require_registered_devices is True
     assert Duration(days=60).at_most(policy.retention.delete_after)  # 429.9 "60 days to 6
     assert policy.retention.delete_after.at_most(Duration(months=6))  # months"
     assert policy.retention.audit_results_keep == Duration(years=3)  # 429.8 "THREE YEARS"

@@ -49,7 +49,7 @@ from alpr.users import service as users
 from alpr.users.auth import login
 from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user
+from tests.helpers import PASSWORD, CameraFactory, active_user, workstation
 from tests.reports.factories import share
 
 Y = 2025
@@ -135,7 +135,8 @@ def user_token(database: Database, username: str, roles: tuple[Role, ...],
     secret = active_user(database, username, roles, policy=policy)
     with database.unit_of_work() as session:
         result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow())
+                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow(),
+                       device_token=workstation(database))
     assert result.token, result.refused
     return result.token
 

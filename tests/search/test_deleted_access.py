@@ -40,7 +40,7 @@ from alpr.search.models import DeletedReadApproval
 from alpr.users.auth import login
 from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user, jpeg
+from tests.helpers import PASSWORD, CameraFactory, active_user, jpeg, workstation
 
 LAPD = load_preset("lapd")
 OFFENSE = LAPD.search.logically_deleted_access_offenses[0]
@@ -63,7 +63,8 @@ def token(database: Database, username: str, roles: tuple[Role, ...], policy: Po
     secret = active_user(database, username, roles, policy=policy)
     with database.unit_of_work() as session:
         result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow())
+                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow(),
+                       device_token=workstation(database))
     assert result.token, result.refused
     return result.token
 

@@ -25,7 +25,7 @@ from alpr.db.session import Database, create_db_engine, set_database
 from alpr.policy import Policy, default_policy
 from alpr.users.permissions import Role
 from tests.conftest import drop_postgresql_schema, postgresql_schema_engine
-from tests.helpers import PASSWORD, active_user
+from tests.helpers import PASSWORD, active_user, workstation
 
 
 def free_port() -> int:
@@ -50,7 +50,8 @@ class Server:
     def login(self, username: str, secret: str, *, cookie: bool = False,
               client: httpx.Client | None = None) -> httpx.Response:
         body = {"username": username, "password": PASSWORD, "banner_acknowledged": True,
-                "code": pyotp.TOTP(secret).now(), "cookie": cookie}
+                "code": pyotp.TOTP(secret).now(), "cookie": cookie,
+                "device_token": workstation(self.database)}
         return (client or httpx).post(f"{self.url}/api/v1/auth/login", json=body, timeout=30)
 
 

@@ -20,7 +20,7 @@ from alpr.policy import default_policy
 from alpr.users import service
 from alpr.users.auth import login
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, active_user
+from tests.helpers import PASSWORD, active_user, workstation
 from tests.security.conftest import Server
 
 
@@ -65,7 +65,7 @@ def test_the_same_one_time_code_in_ten_parallel_logins_succeeds_once(server: Ser
     secret = server.account("twin")
     code = pyotp.TOTP(secret).now()
     body = {"username": "twin", "password": PASSWORD, "banner_acknowledged": True,
-            "code": code}
+            "code": code, "device_token": workstation(server.database)}
     statuses = _post_all(server, [dict(body) for _ in range(10)])
     assert sorted(statuses) == [200] + [401] * 9, (server.backend, statuses)
 
@@ -107,7 +107,8 @@ def test_one_client_is_throttled_after_the_configured_failures(database: Databas
                         source="203.0.113.7", settings=settings)
         elsewhere = login(session, username="victim", password=PASSWORD,
                           code=pyotp.TOTP(secret).at(now), policy=policy, now=now,
-                          source="198.51.100.2", settings=settings)
+                          source="198.51.100.2", settings=settings,
+                          device_token=workstation(database))
         later = now + timedelta(seconds=61)
         again = login(session, username="spray0", password="x", code=None, policy=policy,
                       now=later, source="203.0.113.7", settings=settings)

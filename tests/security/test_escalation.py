@@ -18,7 +18,7 @@ from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.policy import Policy, default_policy
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, active_user, cli_login
+from tests.helpers import PASSWORD, active_user, cli_login, workstation
 
 ADMINS = (Role.SYSTEM_ADMINISTRATOR, Role.ALPR_ADMINISTRATOR)
 CLASSIFICATION = default_policy().users.authorized_classifications[0]
@@ -34,7 +34,7 @@ def headers(api: TestClient, database: Database, username: str, *roles: Role) ->
     secret = active_user(database, username, roles)
     token = api.post("/api/v1/auth/login", json={
         "username": username, "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
-        "banner_acknowledged": True}).json()["token"]
+        "banner_acknowledged": True, "device_token": workstation(database)}).json()["token"]
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -26,8 +26,10 @@ from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.policy import default_policy
 from alpr.users.auth import login
+from alpr.users.models import Device
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user
+from alpr.users.security import token_hash
+from tests.helpers import PASSWORD, CameraFactory, active_user, workstation
 
 USER_AGENT = "route-audit-walker/1.0"
 PEOPLE_ROLES = [r for r in Role if r is not Role.CAMERA]
@@ -75,7 +77,8 @@ def walker(database: Database, make_camera: CameraFactory) -> Iterator[TestClien
     now = utcnow()
     with database.unit_of_work() as session:
         result = login(session, username="walker", password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now)
+                       code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now,
+                       device_token=workstation(database))
     assert result.token
     with TestClient(create_app()) as client:
         client.headers.update({"Authorization": f"Bearer {result.token}",
@@ -99,6 +102,10 @@ def test_every_get_route_writes_an_entry_with_its_context(walker: TestClient,
     # REQ L1 — every answer of every data route is audited with user, organization,
     # purpose, query elements, source address, user agent and device (CJIS AU-3)
     problems: list[str] = []
+    # The session's registered device names the device, not the header it sends (U12).
+    with database.unit_of_work() as session:
+        device = session.scalar(select(Device.id).where(
+            Device.token_hash == token_hash(workstation(database))))
     for route in _get_routes():
         last = _last_id(database)
         answer = walker.get(_url(route), params={"plate": "7ABC123"})
@@ -110,7 +117,8 @@ def test_every_get_route_writes_an_entry_with_its_context(walker: TestClient,
         else:
             entry = entries[-1]
             context = (entry.organization, entry.source, entry.user_agent, entry.device)
-            if context != ("Walker PD", "testclient", USER_AGENT, "mdt-17") or not entry.purpose:
+            if (context != ("Walker PD", "testclient", USER_AGENT, f"device:{device}")
+                    or not entry.purpose):
                 problems.append(f"{route.path}: {entry.event} lacks context {context}")
             if entry.event == "data:access" and entry.details["query"] != {"plate": "7ABC123"}:
                 # e.g. `?plate=` on NCIC hot-list entries: the query elements are recorded

@@ -22,7 +22,7 @@ from alpr.hotlists import alert_views
 from alpr.policy import Duration, default_policy
 from alpr.users import service
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user
+from tests.helpers import PASSWORD, CameraFactory, active_user, workstation
 from tests.security.conftest import Server, start
 
 
@@ -138,7 +138,7 @@ def _cookie_login(client: TestClient, database: Database, username: str) -> str:
                                               Role.ALPR_ADMINISTRATOR])
     answer = client.post("/api/v1/auth/login", json={
         "username": username, "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
-        "banner_acknowledged": True, "cookie": True})
+        "banner_acknowledged": True, "cookie": True, "device_token": workstation(database)})
     assert answer.status_code == 200, answer.text
     csrf: str = client.cookies["alpr_csrf"]
     return csrf

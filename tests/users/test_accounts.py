@@ -14,11 +14,12 @@ from alpr.db.session import Database
 from alpr.policy import Policy, load_preset
 from alpr.users import service
 from alpr.users.auth import LoginResult, authenticate, login
+from alpr.users.devices import register_device
 from alpr.users.lifecycle import run_lifecycle
 from alpr.users.models import AccountStatus, Notification, User
 from alpr.users.permissions import Role
 from alpr.users.security import PasswordRejected
-from tests.helpers import registered_agency
+from tests.helpers import registered_agency, workstation
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
@@ -64,7 +65,7 @@ def attempt(database: Database, policy: Policy, secret: str, at: datetime, *,
     with database.unit_of_work() as session:
         return login(session, username=username, password=password, policy=policy, now=at,
                      code=code if code is not None else pyotp.TOTP(secret).at(at),
-                     new_password=new_password)
+                     new_password=new_password, device_token=workstation(database))
 
 
 def used_at(database: Database, at: datetime, username: str = "diaz") -> None:
@@ -270,7 +271,7 @@ def test_unregistered_devices_are_refused_when_policy_says_so(
     with database.unit_of_work() as session:
         refused = login(session, username="diaz", password=PASSWORD, policy=strict, now=at,
                         code=pyotp.TOTP(secret).at(at))
-        device = service.register_device(session, name="MDC unit 12", actor="user:admin", now=at)
+        device = register_device(session, name="MDC unit 12", actor="user:admin", now=at)[1]
         later = at + timedelta(minutes=1)
         allowed = login(session, username="diaz", password=PASSWORD, policy=strict, now=later,
                         code=pyotp.TOTP(secret).at(later), device_token=device)

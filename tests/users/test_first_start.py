@@ -14,6 +14,7 @@ from alpr.audit.models import AuditEntry
 from alpr.cli import app as cli
 from alpr.db.session import Database
 from alpr.policy import default_policy
+from alpr.users.cli_session import installed_device_token
 from alpr.users.models import TrainingRecord, User
 
 
@@ -71,6 +72,9 @@ def test_a_new_agency_goes_from_an_empty_store_to_a_search(
         events = [e.event for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert bootstrap.details.get("bootstrap") is True and bootstrap.recorded_by == "console"
     assert events.count("account:training") == 2 and "search:query" in events
+    # The default preset signs in only from agency devices (429.9): the bootstrap made this
+    # computer the first one, and both people signed in from it.
+    assert events.count("device:register") == 1 and installed_device_token()
 
 
 def test_create_admin_works_only_on_an_empty_store(database: Database, tmp_path: Path) -> None:

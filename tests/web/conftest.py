@@ -35,7 +35,7 @@ from alpr.db.session import Database
 from alpr.policy import Policy, default_policy
 from alpr.users.permissions import Role
 from tests.helpers import PASSWORD as PASSWORD
-from tests.helpers import active_user
+from tests.helpers import active_user, workstation
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots of every page, for people and for docs/console.md (ALPR_ARTIFACTS_DIR overrides).
@@ -61,6 +61,7 @@ def free_port() -> int:
 class Account:
     username: str
     secret: str
+    device: str | None = None  # the registered device it signs in from (REQ U12)
 
     def code(self) -> str:
         return pyotp.TOTP(self.secret).now()
@@ -81,7 +82,7 @@ class Console:
         accepted twice for the same account)."""
         username = f"{prefix}{next(self._names)}"
         secret = active_user(self.database, username, roles, policy=self.policy)
-        return Account(username, secret)
+        return Account(username, secret, workstation(self.database))
 
     def camera(self, camera_id: str, *, lat: float = 37.8044, lon: float = -122.2712,
                kind: str = "fixed") -> str:
@@ -175,6 +176,9 @@ def login(page: Page, account: Account, *, next_path: str = "/", password: str =
     page.get_by_label("User name").fill(account.username)
     page.get_by_label("Password").fill(password)
     page.get_by_label("One-time code").fill(account.code())
+    device_field = page.get_by_label("Device registration token")
+    if account.device and device_field.count():
+        device_field.fill(account.device)
     page.get_by_label("I have read and accept").check()
     page.get_by_role("button", name="Sign in").click()
     # Exactly the target: the login page's own address (/login?next=PATH) ends with it too.

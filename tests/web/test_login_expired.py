@@ -22,6 +22,8 @@ def test_an_expired_password_is_replaced_at_sign_in(page: Page, console: Console
     page.get_by_label("User name").fill(account.username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("One-time code").fill(account.code())
+    assert account.device
+    page.get_by_label("Device registration token").fill(account.device)  # 429.9
     page.get_by_label("I have read and accept").check()
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("form [data-error]")).to_contain_text("password expired")

@@ -14,7 +14,7 @@ from alpr.users import service
 from alpr.users.models import TrainingRecord, User
 from alpr.users.permissions import Role
 from alpr.users.security import verify_password
-from tests.helpers import registered_agency
+from tests.helpers import PASSWORD, registered_agency, workstation
 from tests.web.conftest import Account, Console, login, screenshot
 
 
@@ -130,7 +130,8 @@ def test_credentials_issued_on_the_page_let_the_person_sign_in_and_change_them(
 
     context = browser.new_context(base_url=console.url)
     newcomer = context.new_page()
-    login(newcomer, Account("newcomer", secret.group(1)), password="first pass phrase",
+    login(newcomer, Account("newcomer", secret.group(1), workstation(console.database)),
+          password="first pass phrase",
           next_path="/account")
     newcomer.get_by_label("Current password").fill("first pass phrase")
     newcomer.get_by_label("New password").fill("only the newcomer knows")
@@ -141,3 +142,46 @@ def test_credentials_issued_on_the_page_let_the_person_sign_in_and_change_them(
     with console.database.unit_of_work() as session:
         assert verify_password(service.get_user(session, "newcomer").password_hash,
                                "only the newcomer knows")
+
+
+def test_administrator_registers_a_device_that_then_signs_in_and_revokes_it(
+        page: Page, browser: Browser, console: Console) -> None:
+    # REQ U12 — 429.9: sign-in only from agency devices, managed from the console
+    admin = console.account(Role.SYSTEM_ADMINISTRATOR, Role.ALPR_ADMINISTRATOR,
+                            prefix="deviceadmin")
+    login(page, admin, next_path="/users")
+    form = page.locator("#device-form")
+    form.get_by_label("New device").fill("MDC unit 31")
+    form.get_by_role("button", name="Register device").click()
+    shown = form.locator(".device-token")
+    expect(shown).to_contain_text("alpr_dev_")
+    screenshot(page, "users-devices")
+    token = re.search(r"(alpr_dev_\S+)", shown.inner_text())
+    assert token is not None
+
+    officer = console.account(Role.PATROL, prefix="unit31")
+    context = browser.new_context(base_url=console.url)
+    car = context.new_page()
+    refused = Account(officer.username, officer.secret, None)  # a car with no token
+    car.goto("/login?next=/")
+    car.get_by_label("User name").fill(refused.username)
+    car.get_by_label("Password").fill(PASSWORD)
+    car.get_by_label("One-time code").fill(refused.code())
+    car.get_by_label("I have read and accept").check()
+    car.get_by_role("button", name="Sign in").click()
+    expect(car.locator("#login-form [data-error]")).to_contain_text(
+        "this device is not registered (U12)")
+    with console.database.unit_of_work() as session:  # the next 30-second code
+        service.get_user(session, officer.username).totp_last_step = None
+    login(car, Account(officer.username, officer.secret, f"  {token.group(1)} "))
+
+    page.reload()
+    row = page.locator("#devices").get_by_role("row").filter(has_text="MDC unit 31")
+    row.get_by_label("Reason for revoking MDC unit 31").fill("stolen with the car")
+    row.get_by_role("button", name="Revoke").click()
+    expect(page.locator("#flash")).to_contain_text("revoked")
+    expect(page.locator("#devices").get_by_role("row").filter(has_text="MDC unit 31")
+           ).to_contain_text("revoked")
+    car.goto("/")
+    car.wait_for_url(re.compile(r".*/login"))  # the car's session ended with its device
+    context.close()

@@ -36,6 +36,7 @@ from alpr.retention.views import router as retention_router
 from alpr.search.views import router as search_router
 from alpr.sharing.views import router as sharing_router
 from alpr.users.credentials import router as credentials_router
+from alpr.users.device_views import router as devices_router
 from alpr.users.views import auth_router
 from alpr.users.views import router as users_router
 from alpr.web import install as install_console
@@ -46,6 +47,7 @@ ROUTERS = (
     auth_router,
     users_router,
     credentials_router,
+    devices_router,
     cameras_router,
     reads_router,
     hotlists_router,

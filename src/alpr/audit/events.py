@@ -71,6 +71,7 @@ class AuditEvent(StrEnum):
     ACCOUNT_DUTY_REFUSED = "account:duty:refused"  # separation of duties (issue 18.2)
     ACCOUNT_AGENCY = "account:agency"  # moved to another agency of the registry
     DEVICE_REGISTER = "device:register"
+    DEVICE_REVOKE = "device:revoke"  # a lost or retired device: its sessions end
     SEARCH_QUERY = "search:query"
     SEARCH_REFUSED = "search:refused"
     SEARCH_DELETED_APPROVAL = "search:deleted:approval"

@@ -24,6 +24,7 @@ from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.config import Settings, get_settings
 from alpr.policy import Policy
+from alpr.users.devices import find_device
 from alpr.users.lifecycle import (
     apply_due_change,
     due_change,
@@ -103,8 +104,10 @@ def login(
         problem = _check_code(user, code, now)
         if problem:
             return _failure_from(session, user, username, problem, policy, now, source)
-    device = _device(session, device_token)
+    device = find_device(session, device_token)
     if policy.security.require_registered_devices and device is None:
+        if source:  # guessing device tokens counts towards the client's throttle
+            session.add(LoginFailure(source=source, username=username[:200], at=now))
         return _refuse(session, username, "this device is not registered (U12)", now, source,
                        shown=True)
     problems = enforce_access(session, user, policy=policy, now=now)
@@ -162,11 +165,11 @@ def _check_code(user: User, code: str | None, now: datetime) -> str | None:
     return None
 
 
-def _device(session: Session, device_token: str | None) -> Device | None:
-    if not device_token:
-        return None
-    return session.scalar(select(Device).where(Device.token_hash == token_hash(device_token),
-                                               Device.revoked_at.is_(None)))
+def _on_registered_device(session: Session, api_session: ApiSession) -> bool:
+    if api_session.device_id is None:
+        return False
+    device = session.get(Device, api_session.device_id)
+    return device is not None and device.revoked_at is None
 
 
 def _throttle_window(settings: Settings) -> timedelta:
@@ -239,6 +242,10 @@ def authenticate(session: Session, *, token: str, policy: Policy, now: datetime,
     if rules.reauthenticate_every.after(api_session.created_at) <= now:
         api_session.ended_at = now
         return "session too old: log in again (IA-11)"
+    if rules.require_registered_devices and not _on_registered_device(session, api_session):
+        # The rule was switched on, or the device revoked, after this session began.
+        api_session.ended_at = now
+        return "this session is not on a registered device (U12): log in from one"
     user = session.get(User, api_session.user_id)
     assert user is not None
     problems = enforce_access(session, user, policy=policy, now=now)

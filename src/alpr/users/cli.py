@@ -19,7 +19,16 @@ from alpr.sharing.floor import normalize_name
 from alpr.sharing.models import AgencyKind
 from alpr.users import service
 from alpr.users.auth import login, logout
-from alpr.users.cli_session import NotLoggedIn, clear_token, current_user, save_token
+from alpr.users.cli_session import (
+    NotLoggedIn,
+    clear_token,
+    current_user,
+    device_file,
+    install_device_token,
+    installed_device_token,
+    save_token,
+)
+from alpr.users.devices import register_device
 from alpr.users.models import AccountStatus
 from alpr.users.permissions import Permission, Role
 from alpr.users.reports import access_report
@@ -109,10 +118,21 @@ def create_admin(
                                                actor="console", now=now)
             training.details = {"bootstrap": True,
                                 "note": "recorded by the bootstrap: the first administrator"}
+            # Sign-in only from agency-issued devices (429.9): this console is the first.
+            device_token = (register_device(session, name=f"server console ({username})",
+                                            actor="console", now=now)[1]
+                            if policy.security.require_registered_devices else None)
     except (service.AccountError, PasswordRejected, SharingError) as error:
         raise fail(str(error)) from error
     console.print(f"administrator [bold]{username}[/] created with bootstrap training recorded;"
                   " log in with alpr login, then add users (alpr users add)")
+    if device_token:
+        install_device_token(device_token)
+        console.print("the policy allows sign-in only from registered devices: this computer"
+                      f" is the first (token installed in {device_file()}); for the web"
+                      f" console enter this device token once: {device_token}"
+                      " — register other devices with alpr devices register",
+                      highlight=False, soft_wrap=True)
     _print_totp(username, secret)
 
 
@@ -286,9 +306,14 @@ def login_command(
     password_file: PasswordFile = None,
     new_password_file: Annotated[Path | None, typer.Option(
         help="A new password, when the current one has expired (IA-5(1))")] = None,
+    device_token_file: Annotated[Path | None, typer.Option(
+        help="This computer's device token (alpr devices register): installed here on a"
+             " successful login and presented at every later one (REQ U12)")] = None,
 ) -> None:
     """Log in; the CLI then acts as you until the session ends."""
     console.print(BANNER)
+    device_token = (_read_password(device_token_file, confirm=False).strip()
+                    if device_token_file else installed_device_token())
     password = _read_password(password_file, confirm=False)
     code = code or typer.prompt("One-time code")
     new_password = (_read_password(new_password_file, confirm=False)
@@ -297,7 +322,7 @@ def login_command(
         with unit_of_work() as session:
             result = login(session, username=username, password=password, code=code,
                            policy=configured_policy(), now=utcnow(), source="cli",
-                           new_password=new_password,
+                           new_password=new_password, device_token=device_token,
                            report_to=get_settings().professional_standards)
         if not (result.password_change_required and new_password is None
                 and new_password_file is None):
@@ -306,8 +331,14 @@ def login_command(
         new_password = _read_password(None, prompt="New password")
         code = typer.prompt("Next one-time code")
     if result.token is None:
-        raise fail(f"login refused: {result.refused}" if result.shown else "login refused")
+        hint = ("; install this computer's device token once: alpr login --device-token-file"
+                " FILE (an administrator registers it: alpr devices register)"
+                if result.shown and "(U12)" in (result.refused or "") else "")
+        raise fail(f"login refused: {result.refused}{hint}" if result.shown
+                   else "login refused")
     save_token(result.token)
+    if device_token_file and device_token:
+        install_device_token(device_token)
     console.print(f"logged in as [bold]{username}[/]")
 
 

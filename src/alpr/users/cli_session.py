@@ -27,6 +27,27 @@ def save_token(token: str) -> None:
     path.chmod(0o600)  # the token is a credential
 
 
+def device_file() -> Path:
+    """Where this computer keeps its device token (REQ U12), like the console's browser
+    storage: installed once by `alpr login --device-token-file` or `alpr devices register
+    --install`, then presented at every `alpr login`."""
+    return Path(os.environ.get("ALPR_DEVICE_FILE", Path.home() / ".alpr-device"))
+
+
+def install_device_token(token: str) -> None:
+    path = device_file()
+    path.write_text(token + "\n")
+    path.chmod(0o600)  # the token is a credential
+
+
+def installed_device_token() -> str | None:
+    path = device_file()
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
 def clear_token() -> str | None:
     path = session_file()
     if not path.exists():

@@ -16,15 +16,12 @@ from alpr.sharing.agencies import SharingError, register_agency
 from alpr.sharing.floor import normalize_name, not_california_public
 from alpr.sharing.models import Agency, AgencyKind
 from alpr.users.lifecycle import end_sessions, set_status
-from alpr.users.models import AccountStatus, Device, TrainingRecord, User
+from alpr.users.models import AccountStatus, TrainingRecord, User
 from alpr.users.permissions import ORDINARY_USE, Permission, Role, permissions_for
 from alpr.users.security import (
-    DEVICE_PREFIX,
     check_new_password,
     hash_password,
-    new_token,
     new_totp_secret,
-    token_hash,
 )
 
 TRAINING_KINDS = ("initial", "refresher", "reorientation")
@@ -281,18 +278,6 @@ def unlock_user(session: Session, *, username: str, actor: str, now: datetime) -
     record(session, event=AuditEvent.ACCOUNT_UNLOCK, actor=actor, now=now,
            details={"username": username})
     return user
-
-
-def register_device(session: Session, *, name: str, actor: str, now: datetime) -> str:
-    """An agency-issued device; the returned token is installed on it once (REQ U12)."""
-    token = new_token(DEVICE_PREFIX)
-    device = Device(name=name, token_hash=token_hash(token), registered_by=actor,
-                    registered_at=now)
-    session.add(device)
-    session.flush()
-    record(session, event=AuditEvent.DEVICE_REGISTER, actor=actor, now=now,
-           details={"device_id": device.id, "name": name})
-    return token
 
 
 def issue_credentials(session: Session, *, username: str, password: str, actor: str,

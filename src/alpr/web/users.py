@@ -1,5 +1,5 @@
 """Console page: user accounts for the ALPR Administrator (approval, training, review,
-suspension, reactivation, unlocking, new accounts).
+suspension, reactivation, unlocking, new accounts) and the agency's registered devices.
 
 It reads through the users API's own view functions; every action is sent by the browser
 to that API, which keeps the rules (classifications, no self-approval, retraining)."""
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from alpr.api.deps import PolicyDep, Principal
+from alpr.users import device_views
 from alpr.users import views as api
 from alpr.users.models import AccountStatus
 from alpr.users.permissions import Permission, Role
@@ -35,5 +36,7 @@ def users_page(request: Request, principal: Manager, policy: PolicyDep) -> HTMLR
         training_due=report["training_due"], review_due=report["review_due"],
         training_due_by_user=training_due, review_due_by_user=review_due,
         training_kinds=TRAINING_KINDS, classifications=policy.users.authorized_classifications,
+        devices=device_views.list_devices(principal),
+        devices_required=policy.security.require_registered_devices,
         roles={r.value: r.value.replace("-", " ").title().replace("Alpr", "ALPR")
                for r in Role if r is not Role.CAMERA})

@@ -119,6 +119,7 @@
     const form = event.target;
     const body = formJSON(form);
     body.cookie = true;
+    if (body.device_token) body.device_token = body.device_token.trim();
     if (!body.device_token && localStorage.getItem("alpr_device")) body.device_token = localStorage.getItem("alpr_device");
     const result = await api("POST", "/api/v1/auth/login", body, { noRedirect: true });
     if (!result.ok) { showError(form, result.error); return; }

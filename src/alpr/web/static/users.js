@@ -17,3 +17,16 @@ document.addEventListener("api:done", function (event) {
   box.replaceChildren(qr, text);
   form.querySelector("input[name=password]").value = "";
 });
+
+// A device just registered: its token, shown once, to be entered once on that device.
+document.addEventListener("api:done", function (event) {
+  const form = event.target;
+  if (!form.classList.contains("device-register")) return;
+  const device = event.detail;
+  const text = document.createElement("p");
+  text.className = "device-token";
+  text.textContent = "Device " + device.id + " (" + device.name + ") registered. Its token, shown" +
+    " only now — enter it once in the sign-in form on that device: " + device.token;
+  form.querySelector(".issued").replaceChildren(text);
+  form.querySelector("input[name=name]").value = "";
+});
