@@ -11,8 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, exists, func, insert, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    Select,
+    delete,
+    except_,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
@@ -228,14 +238,15 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def _new_plates(session: Session, list_id: int, generation: int) -> int:
-    """Plates of the new generation the old one did not carry, counted by the database
-    (two sets of a million keys in memory would undo the streaming)."""
-    old = aliased(HotListEntry)
-    carried = exists().where(old.list_id == list_id, old.generation < generation,
-                             old.exact_key == HotListEntry.exact_key)
-    return session.scalar(select(func.count(func.distinct(HotListEntry.exact_key))).where(
-        HotListEntry.list_id == list_id, HotListEntry.generation == generation,
-        ~carried)) or 0
+    """Plates of the new generation the old one did not carry, counted by the database (two
+    sets of a million keys in memory would undo the streaming). EXCEPT, not a correlated
+    NOT EXISTS: planners answer that through the (list, generation) index, row by row."""
+    def keys(*where: ColumnElement[bool]) -> Select[str]:
+        return select(HotListEntry.exact_key).where(HotListEntry.list_id == list_id, *where)
+
+    added = except_(keys(HotListEntry.generation == generation),
+                    keys(HotListEntry.generation < generation)).subquery()
+    return session.scalar(select(func.count()).select_from(added)) or 0
 
 
 def _guard_import(
