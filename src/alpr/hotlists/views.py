@@ -15,6 +15,7 @@ from alpr.api.paging import DEFAULT_PAGE, EVERYTHING, MAX_PAGE, PageDep
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.service import get_camera
+from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import service
@@ -141,7 +142,9 @@ async def import_file(
         # reads the spooled upload line by line: memory holds a batch, never the file.
         try:
             file.file.seek(0)
-            records = iter_records(file_lines(file.file), profile, mapping or [], reason)
+            # The gate bounded the body by ALPR_MAX_UPLOAD_BYTES; the same bound here.
+            lines = file_lines(file.file, max_bytes=get_settings().max_upload_bytes)
+            records = iter_records(lines, profile, mapping or [], reason)
             with unit_of_work() as session:
                 result = service.import_entries(session, list_name=name, parsed=records,
                                                 actor=principal.actor, policy=policy,
