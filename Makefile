@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-ocr bench-cli train-ocr lint serve clean broker bench-integrations bench-scale
+.PHONY: demo test bench bench-retention bench-search bench-alerts bench-hotlist bench-hotlist-import bench-ocr bench-cli train-ocr lint serve clean broker bench-integrations bench-scale
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: $(STAMP)
 ## make bench-hotlist: hot-list matching cost per read against 1,000,000 entries
 bench-hotlist: $(STAMP)
 	$(BIN)/python -m bench.hotlist $(ARGS)
+
+## make bench-hotlist-import: importing a 1,000,000-record CLEW file (time, memory; /health and ingest meanwhile)
+bench-hotlist-import: $(STAMP)
+	$(BIN)/python -m bench.hotlist_import $(ARGS)
 
 ## make bench-retention: purging a day of 1M reads (partition drop) vs a plain DELETE
 bench-retention: $(STAMP)

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from pydantic import AfterValidator, AwareDatetime, Field
 
@@ -171,16 +171,30 @@ def read_regular_file(path: Path, *, max_bytes: int) -> bytes:
     """A file named by a user or dropped in a folder: a regular file of bounded size, never
     a device (/dev/zero), a FIFO (it would block) or a directory. ValueError says why."""
     try:
-        # Non-blocking open: a FIFO must not hang the caller; fstat then tells what it is.
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise ValueError(f"{path.name!r} is not a regular file")
-            if info.st_size > max_bytes:
-                raise ValueError(f"{path.name!r} is larger than {max_bytes} bytes")
+        with open_regular_file(path, max_bytes=max_bytes) as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
         raise ValueError(f"cannot read {path.name}: {error.strerror}") from error
     if len(data) > max_bytes:  # it grew while being read
         raise ValueError(f"{path.name!r} is larger than {max_bytes} bytes")
     return data
+
+
+def open_regular_file(path: Path, *, max_bytes: int) -> BinaryIO:
+    """The same checks as read_regular_file, the file left open to be read in pieces (a
+    reader that streams must still stop past max_bytes: the file may grow meanwhile)."""
+    try:
+        # Non-blocking open: a FIFO must not hang the caller; fstat then tells what it is.
+        handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
+    except OSError as error:
+        raise ValueError(f"cannot read {path.name}: {error.strerror}") from error
+    try:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path.name!r} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{path.name!r} is larger than {max_bytes} bytes")
+    except BaseException:
+        handle.close()
+        raise
+    return handle

@@ -20,7 +20,7 @@ from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import responses, service, webhooks
 from alpr.hotlists.models import Alert, EntryStatus
-from alpr.hotlists.profiles import Profile, ProfileError, parse_text, read_list_file
+from alpr.hotlists.profiles import Profile, ProfileError, file_lines, iter_records, open_list_file
 from alpr.hotlists.schemas import AlertOut
 from alpr.search.deleted_access import LIVE_ONLY
 from alpr.users.permissions import Permission
@@ -67,10 +67,10 @@ def import_command(
     actor = acting_as(Permission.HOTLIST_IMPORT)
     policy = configured_policy()
     try:
-        # Extracts are plain ASCII; latin-1 never fails on a stray byte.
-        parsed = parse_text(read_list_file(file), profile, map_, reason)
-        with unit_of_work() as session:
-            result = service.import_entries(session, list_name=name, parsed=parsed,
+        # Streamed: the file is read line by line while its rows are written.
+        with open_list_file(file) as handle, unit_of_work() as session:
+            records = iter_records(file_lines(handle), profile, map_, reason)
+            result = service.import_entries(session, list_name=name, parsed=records,
                                             actor=actor, policy=policy,
                                             file_name=file.name, force_reason=force_reason)
     except (ProfileError, service.HotlistError) as error:
@@ -82,6 +82,8 @@ def import_command(
                   f" {result.generation}, {result.replaced} replaced)")
     for line, problem in result.problems[:50]:
         console.print(f"  line {line}: [red]{problem}[/]")
+    if result.problem_count > 50:
+        console.print(f"  ... {result.problem_count} records not loaded in all")
 
 
 @app.command("list")

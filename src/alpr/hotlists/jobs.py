@@ -23,7 +23,7 @@ from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.hotlists import cancellations, service
 from alpr.hotlists.models import HotList
-from alpr.hotlists.profiles import Profile, ProfileError, parse_text, read_list_file
+from alpr.hotlists.profiles import Profile, ProfileError, file_lines, iter_records, open_list_file
 from alpr.hotlists.webhooks import deliver_due
 from alpr.jobs.registry import JOB_ACTOR, Job, JobContext, register
 
@@ -60,11 +60,12 @@ def import_drop_folder(session: Session, context: JobContext) -> str:
                 if session.scalar(select(HotList).where(HotList.name == drop.list_name)) is None:
                     service.create_list(session, name=drop.list_name, source=drop.source,
                                         actor=JOB_ACTOR, policy=context.policy, now=context.now)
-                parsed = parse_text(read_list_file(path), drop.profile, [],
-                                    today=context.now.date())
-                result = service.import_entries(
-                    session, list_name=drop.list_name, parsed=parsed, actor=JOB_ACTOR,
-                    policy=context.policy, file_name=path.name, now=context.now)
+                with open_list_file(path) as handle:  # streamed, as the CLI does
+                    records = iter_records(file_lines(handle), drop.profile, [],
+                                           today=context.now.date())
+                    result = service.import_entries(
+                        session, list_name=drop.list_name, parsed=records, actor=JOB_ACTOR,
+                        policy=context.policy, file_name=path.name, now=context.now)
         except (ProfileError, service.HotlistError) as error:
             record(session, event=AuditEvent.HOTLIST_IMPORT_REFUSED, actor=JOB_ACTOR,
                    outcome=Outcome.FAILURE, now=context.now,
@@ -74,7 +75,7 @@ def import_drop_folder(session: Session, context: JobContext) -> str:
             done.append(f"{path.name}: refused ({error})")
             continue
         _move(path, inbox / "processed", stamp)
-        done.append(f"{path.name}: {result.loaded} loaded, {len(result.problems)} bad lines")
+        done.append(f"{path.name}: {result.loaded} loaded, {result.problem_count} bad lines")
     return "; ".join(done) or "nothing to import"
 
 

@@ -6,11 +6,22 @@ process pick it up with the commit, and is audited in that transaction too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    Select,
+    delete,
+    except_,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
@@ -19,7 +30,7 @@ from alpr.db.base import utcnow
 from alpr.hotlists import cancellations
 from alpr.hotlists.matching import bump_revision, exact_key
 from alpr.hotlists.models import EntryOrigin, EntryStatus, ErrorFlag, HotList, HotListEntry
-from alpr.hotlists.profiles import ParsedFile
+from alpr.hotlists.profiles import ParsedEntry, ParsedFile, Record
 from alpr.hotlists.validation import FieldError, check_hotlist_case_number, state_code
 from alpr.policy import Policy
 from alpr.reads.plates import PlateError, normalize_plate
@@ -37,13 +48,21 @@ class HotlistError(ValueError):
     """A hot-list request that cannot be honoured; the message says why."""
 
 
+# Rows per INSERT while an import streams: memory holds one batch, not the file.
+IMPORT_BATCH_ROWS = 5_000
+# Problems an import keeps to report (the first, by line); all are counted. A damaged file
+# can have a million bad lines, and nobody reads past the first screens of them.
+KEPT_PROBLEMS = 1_000
+
+
 @dataclass
 class ImportResult:
     list_name: str
     generation: int
     loaded: int
-    problems: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # the first KEPT_PROBLEMS
     replaced: int = 0
+    problem_count: int = 0
 
 
 def create_list(
@@ -90,16 +109,21 @@ MIN_FORCE_REASON = 10
 
 
 def import_entries(
-    session: Session, *, list_name: str, parsed: ParsedFile, actor: str, policy: Policy,
-    file_name: str, now: datetime | None = None, force_reason: str | None = None,
+    session: Session, *, list_name: str, parsed: ParsedFile | Iterable[Record], actor: str,
+    policy: Policy, file_name: str, now: datetime | None = None,
+    force_reason: str | None = None,
 ) -> ImportResult:
     """Replace the list's content with the parsed file, in this one transaction.
 
-    Readers see the old generation until the transaction commits, then the new one: an
-    alert never sees a half-loaded list (REQ H2). The whole file is judged first: a file
-    with no loadable record never replaces a list, and one that would drop more than the
-    policy's `import_max_drop` of the entries needs an ALPR Administrator's `force_reason`.
-    Plates flagged "record in error" on this list load as in_error again.
+    `parsed` is a stream of records (profiles.iter_records) or a ParsedFile; rows are
+    written as the stream goes, IMPORT_BATCH_ROWS at a time, as a new generation. Readers
+    see the old generation until the transaction commits, then the new one: an alert never
+    sees a half-loaded list (REQ H2). The whole file is judged before it replaces anything:
+    a file with no loadable record never replaces a list, and one that would drop more than
+    the policy's `import_max_drop` of the entries needs an ALPR Administrator's
+    `force_reason`; refused (here or by a ProfileError from the stream), the caller's
+    transaction rolls back and the written rows with it. Plates flagged "record in error"
+    on this list load as in_error again.
     """
     now = now or utcnow()
     hotlist = get_list(session, list_name)
@@ -107,27 +131,88 @@ def import_entries(
         HotListEntry.list_id == hotlist.id, HotListEntry.origin == EntryOrigin.MANUAL))
     if manual:
         raise HotlistError(f"hot list {list_name!r} holds manual entries; import into its own list")
-    problems = list(parsed.problems)
-    allowed_types = set(policy.hotlists.allowed_ncic_record_types)
+    previous = session.scalar(select(func.count()).where(
+        HotListEntry.list_id == hotlist.id)) or 0
     flags = {flag.exact_key: flag for flag in active_flags(session, hotlist.id)}
-    rows: list[dict[str, Any]] = []
-    expires_at = policy.hotlists.entry_lifetime.after(now)
     generation = hotlist.generation + 1
-    for entry in parsed.entries:
+    written = _write_generation(
+        session, hotlist, generation, parsed.records() if isinstance(parsed, ParsedFile)
+        else parsed, flags=flags, policy=policy, now=now)
+    problems = written.problems
+    forced = _guard_import(session, list_name=list_name, records=written.records,
+                           loadable=written.loaded, previous=previous, problems=problems,
+                           problem_count=written.problem_count, actor=actor, policy=policy,
+                           force_reason=force_reason)
+    # Durable yearly figures (REQ H6): the plates this import added to the list.
+    tally.count_imported_entries(session, source=hotlist.source, entered_at=now,
+                                 new=_new_plates(session, hotlist.id, generation))
+    replaced = _deleted(session.execute(delete(HotListEntry).where(
+        HotListEntry.list_id == hotlist.id, HotListEntry.generation < generation)))
+    # The source no longer carries these records: their wants are cancelled there.
+    cleared = [flag for key, flag in flags.items() if key not in written.flagged_keys]
+    for flag in cleared:
+        flag.cleared_at = now
+    hotlist.generation = generation
+    hotlist.imported_at = now
+    bump_revision(session)
+    record(session, event=AuditEvent.HOTLIST_IMPORT, actor=actor, now=now, details={
+        "list": list_name, "file": file_name, "generation": generation,
+        "loaded": written.loaded, "replaced": replaced, "problems": written.problem_count,
+        "first_problems": problems[:20], "in_error_kept": written.in_error,
+        "flags_cleared": [flag.plate for flag in cleared], "previous": previous,
+        "forced": forced})
+    return ImportResult(list_name, generation, written.loaded, problems, replaced,
+                        problem_count=written.problem_count)
+
+
+@dataclass
+class _Written:
+    """What an import wrote, counted as it streamed (never the rows themselves)."""
+
+    records: int = 0  # records in the file, loadable or not
+    loaded: int = 0
+    in_error: int = 0
+    flagged_keys: set[str] = field(default_factory=set)  # flagged plates still carried
+    problems: list[tuple[int, str]] = field(default_factory=list)  # the first, by line
+    problem_count: int = 0
+
+    def refuse(self, line: int, problem: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < KEPT_PROBLEMS:  # streams come in line order
+            self.problems.append((line, problem))
+
+
+def _write_generation(
+    session: Session, hotlist: HotList, generation: int, records: Iterable[Record], *,
+    flags: dict[str, ErrorFlag], policy: Policy, now: datetime,
+) -> _Written:
+    """Insert the stream's loadable records as `generation` of the list, in batches."""
+    written = _Written()
+    allowed_types = set(policy.hotlists.allowed_ncic_record_types)
+    expires_at = policy.hotlists.entry_lifetime.after(now)
+    batch: list[dict[str, Any]] = []
+    for entry in records:
+        written.records += 1
+        if not isinstance(entry, ParsedEntry):
+            written.refuse(*entry)
+            continue
         if entry.record_type is not None and entry.record_type not in allowed_types:
-            problems.append((entry.line, f"record type {entry.record_type} ({entry.reason})"
-                             " is not loaded under the agency policy"))
+            written.refuse(entry.line, f"record type {entry.record_type} ({entry.reason})"
+                           " is not loaded under the agency policy")
             continue
         reason = entry.reason
         if hotlist.source == "BOLO":
             try:
                 reason = bolo_reason(entry.reason, policy)
             except HotlistError as error:
-                problems.append((entry.line, str(error)))
+                written.refuse(entry.line, str(error))
                 continue
         key = exact_key(entry.plate)
         flag = flags.get(key)
-        rows.append({
+        if flag:
+            written.flagged_keys.add(key)
+            written.in_error += 1
+        batch.append({
             "list_id": hotlist.id, "generation": generation, "origin": EntryOrigin.IMPORT.value,
             "status": (EntryStatus.IN_ERROR if flag else EntryStatus.ACTIVE).value,
             "plate": entry.plate, "exact_key": key, "state": entry.state, "reason": reason,
@@ -138,47 +223,41 @@ def import_entries(
             "flagged_at": flag.flagged_at if flag else None,
             "flag_reason": flag.reason if flag else None,
         })
-    problems.sort()
-    previous_keys = set(session.scalars(select(HotListEntry.exact_key).where(
-        HotListEntry.list_id == hotlist.id)))
-    previous = session.scalar(select(func.count()).where(
-        HotListEntry.list_id == hotlist.id)) or 0
-    forced = _guard_import(session, list_name=list_name, records=len(parsed.entries)
-                           + len(parsed.problems), loadable=len(rows), previous=previous,
-                           problems=problems, actor=actor, policy=policy,
-                           force_reason=force_reason)
+        if len(batch) >= IMPORT_BATCH_ROWS:
+            written.loaded += _insert(session, batch)
+            batch = []
+    written.loaded += _insert(session, batch)
+    written.problems.sort()
+    return written
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
     if rows:
         session.execute(insert(HotListEntry), rows)
-    # Durable yearly figures (REQ H6): the plates this import added to the list.
-    tally.count_imported_entries(session, source=hotlist.source, entered_at=now, new=len(
-        {row["exact_key"] for row in rows} - previous_keys))
-    replaced = _deleted(session.execute(delete(HotListEntry).where(
-        HotListEntry.list_id == hotlist.id, HotListEntry.generation < generation)))
-    # The source no longer carries these records: their wants are cancelled there.
-    loaded_keys = {row["exact_key"] for row in rows}
-    cleared = [flag for key, flag in flags.items() if key not in loaded_keys]
-    for flag in cleared:
-        flag.cleared_at = now
-    hotlist.generation = generation
-    hotlist.imported_at = now
-    bump_revision(session)
-    record(session, event=AuditEvent.HOTLIST_IMPORT, actor=actor, now=now, details={
-        "list": list_name, "file": file_name, "generation": generation, "loaded": len(rows),
-        "replaced": replaced, "problems": len(problems), "first_problems": problems[:20],
-        "in_error_kept": sum(1 for row in rows if row["status"] == EntryStatus.IN_ERROR.value),
-        "flags_cleared": [flag.plate for flag in cleared], "previous": previous,
-        "forced": forced})
-    return ImportResult(list_name, generation, len(rows), problems, replaced)
+    return len(rows)
+
+
+def _new_plates(session: Session, list_id: int, generation: int) -> int:
+    """Plates of the new generation the old one did not carry, counted by the database (two
+    sets of a million keys in memory would undo the streaming). EXCEPT, not a correlated
+    NOT EXISTS: planners answer that through the (list, generation) index, row by row."""
+    def keys(*where: ColumnElement[bool]) -> Select[str]:
+        return select(HotListEntry.exact_key).where(HotListEntry.list_id == list_id, *where)
+
+    added = except_(keys(HotListEntry.generation == generation),
+                    keys(HotListEntry.generation < generation)).subquery()
+    return session.scalar(select(func.count()).select_from(added)) or 0
 
 
 def _guard_import(
     session: Session, *, list_name: str, records: int, loadable: int, previous: int,
-    problems: list[tuple[int, str]], actor: str, policy: Policy, force_reason: str | None,
+    problems: list[tuple[int, str]], problem_count: int, actor: str, policy: Policy,
+    force_reason: str | None,
 ) -> str | None:
     """Refuse a file that would empty or gut the list; the forcing reason when forced."""
     if records and not loadable:
         first = "; ".join(f"line {line}: {problem}" for line, problem in problems[:5])
-        raise ImportRefused(f"no record in the file can be loaded ({len(problems)} refused:"
+        raise ImportRefused(f"no record in the file can be loaded ({problem_count} refused:"
                             f" {first}); the active list {list_name!r} is kept",
                             forceable=False)
     max_drop = policy.hotlists.import_max_drop

@@ -15,11 +15,12 @@ from alpr.api.paging import DEFAULT_PAGE, EVERYTHING, MAX_PAGE, PageDep
 from alpr.audit.events import AuditEvent
 from alpr.audit.service import record
 from alpr.cameras.service import get_camera
+from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
 from alpr.hotlists import service
 from alpr.hotlists.models import EntryStatus
-from alpr.hotlists.profiles import Profile, ProfileError, parse_text
+from alpr.hotlists.profiles import Profile, ProfileError, file_lines, iter_records
 from alpr.hotlists.snapshot import signature, snapshot_body
 from alpr.users.permissions import Permission
 
@@ -86,7 +87,9 @@ class ImportOut(BaseModel):
     generation: int
     loaded: int
     replaced: int
-    problems: list[tuple[int, str]]
+    problems: list[tuple[int, str]] = Field(
+        description="(line, problem) of records not loaded: the first 1000 by line")
+    problem_count: int = Field(0, description="how many records were not loaded in all")
 
 
 class Decision(BaseModel):
@@ -131,16 +134,19 @@ async def import_file(
     """Replace the list with the file, atomically; bad lines are reported by number. A file
     with no loadable record, or one that would drop more than the policy allows without
     a `force_reason`, is refused and the active list kept."""
-    text = (await file.read()).decode("latin-1")
     file_name = file.filename or "upload"
 
     def run() -> ImportOut:
         # Parsing and writing a state-wide list takes seconds: a worker thread does it, so
-        # ingest and /health keep answering on the event loop meanwhile (issue 18.7).
+        # ingest and /health keep answering on the event loop meanwhile (issue 18.7). It
+        # reads the spooled upload line by line: memory holds a batch, never the file.
         try:
-            parsed = parse_text(text, profile, mapping or [], reason)
+            file.file.seek(0)
+            # The gate bounded the body by ALPR_MAX_UPLOAD_BYTES; the same bound here.
+            lines = file_lines(file.file, max_bytes=get_settings().max_upload_bytes)
+            records = iter_records(lines, profile, mapping or [], reason)
             with unit_of_work() as session:
-                result = service.import_entries(session, list_name=name, parsed=parsed,
+                result = service.import_entries(session, list_name=name, parsed=records,
                                                 actor=principal.actor, policy=policy,
                                                 file_name=file_name, force_reason=force_reason)
         except (ProfileError, service.HotlistError) as error:
@@ -150,7 +156,8 @@ async def import_file(
                                               organization=principal.organization)
             raise unprocessable(error) from error
         return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
-                         replaced=result.replaced, problems=result.problems)
+                         replaced=result.replaced, problems=result.problems,
+                         problem_count=result.problem_count)
 
     return await run_in_threadpool(run)
 
