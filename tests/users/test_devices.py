@@ -258,3 +258,21 @@ def test_through_the_cli_a_device_is_installed_once_and_revoked(
     revoked = runner.invoke(cli, ["devices", "revoke", device_id, "--reason", "retired"])
     assert revoked.exit_code == 0, revoked.output
     assert "this device is not registered (U12)" in sign_in()
+
+
+def test_register_install_makes_this_computer_the_device(database: Database) -> None:
+    # REQ U12 — `--install` keeps the new token here; the old one still works elsewhere
+    runner = CliRunner()
+    cli_login(database, "chief", ADMINS)
+    before = installed_device_token()
+    result = runner.invoke(cli, ["devices", "register", "Dispatch desk 2", "--install"])
+    assert result.exit_code == 0, result.output
+    after = installed_device_token()
+    assert after and after != before and after in result.output
+    for bad in ("", "   ", "\x00"):
+        refused = runner.invoke(cli, ["devices", "register", bad])
+        assert refused.exit_code == 1 and "name" in refused.output
+    with database.unit_of_work() as session:
+        names = [e.details["name"] for e in session.scalars(select(AuditEntry).where(
+            AuditEntry.event == "device:register").order_by(AuditEntry.id))]
+    assert names == ["test workstation", "Dispatch desk 2"]

@@ -23,8 +23,7 @@ from alpr.users.cli_session import (
     NotLoggedIn,
     clear_token,
     current_user,
-    device_file,
-    install_device_token,
+    install_or_say_why,
     installed_device_token,
     save_token,
 )
@@ -127,11 +126,10 @@ def create_admin(
     console.print(f"administrator [bold]{username}[/] created with bootstrap training recorded;"
                   " log in with alpr login, then add users (alpr users add)")
     if device_token:
-        install_device_token(device_token)
-        console.print("the policy allows sign-in only from registered devices: this computer"
-                      f" is the first (token installed in {device_file()}); for the web"
-                      f" console enter this device token once: {device_token}"
-                      " — register other devices with alpr devices register",
+        console.print("the policy allows sign-in only from registered devices (429.9): this"
+                      f" computer is the first; {install_or_say_why(device_token)}; in the web"
+                      f" console enter this device token once: {device_token} — register"
+                      " other devices with alpr devices register",
                       highlight=False, soft_wrap=True)
     _print_totp(username, secret)
 
@@ -338,7 +336,7 @@ def login_command(
                    else "login refused")
     save_token(result.token)
     if device_token_file and device_token:
-        install_device_token(device_token)
+        console.print(install_or_say_why(device_token))
     console.print(f"logged in as [bold]{username}[/]")
 
 

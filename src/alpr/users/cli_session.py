@@ -40,6 +40,15 @@ def install_device_token(token: str) -> None:
     path.chmod(0o600)  # the token is a credential
 
 
+def install_or_say_why(token: str) -> str:
+    """Install the token here; the sentence to print either way (it is shown once)."""
+    try:
+        install_device_token(token)
+    except OSError as error:
+        return f"could not keep the device token in {device_file()} ({error.strerror})"
+    return f"device token kept in {device_file()} for alpr login"
+
+
 def installed_device_token() -> str | None:
     path = device_file()
     try:

@@ -10,7 +10,7 @@ from rich.table import Table
 from alpr.console import acting_as, console, fail
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.users.cli_session import device_file, install_device_token
+from alpr.users.cli_session import install_or_say_why
 from alpr.users.devices import DeviceError, all_devices, register_device, revoke_device
 from alpr.users.permissions import Permission
 
@@ -34,11 +34,9 @@ def register(
     except DeviceError as error:
         raise fail(str(error)) from error
     console.print(f"device {device_id} [bold]{name}[/] registered")
+    console.print(f"device token (shown once): {token}", highlight=False, soft_wrap=True)
     if install:
-        install_device_token(token)
-        console.print(f"token installed on this computer ({device_file()})")
-    else:
-        console.print(f"device token (shown once): {token}", highlight=False, soft_wrap=True)
+        console.print(install_or_say_why(token))
 
 
 @app.command("list")
