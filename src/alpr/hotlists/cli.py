@@ -70,11 +70,12 @@ def import_command(
     try:
         # Streamed: the file is read line by line while its rows are written.
         # In short transactions: serving and ingest go on meanwhile (service.import_staged).
+        # No prebuilt match index: it would live in this process, not in the server's.
         with open_list_file(file) as handle:
             records = iter_records(file_lines(handle), profile, map_, reason)
             result = service.import_staged(list_name=name, parsed=records, actor=actor,
                                            policy=policy, file_name=file.name,
-                                           force_reason=force_reason)
+                                           force_reason=force_reason, prebuild=False)
     except (ProfileError, service.HotlistError) as error:
         with unit_of_work() as session:
             service.record_import_refusal(session, list_name=name, file_name=file.name,

@@ -156,8 +156,10 @@ def import_entries(
     written = _write_generation(lambda rows: _insert(session, rows), hotlist, generation,
                                 _records(parsed), flags=flags, policy=policy, now=now,
                                 batch_rows=IMPORT_BATCH_ROWS)
-    result = _flip(session, hotlist, generation, written, flags=set(flags), actor=actor,
-                   policy=policy, file_name=file_name, now=now, force_reason=force_reason)
+    new = _new_plates(session, hotlist.id, hotlist.generation, generation)
+    result = _flip(session, hotlist, generation, written, new_plates=new, flags=set(flags),
+                   actor=actor, policy=policy, file_name=file_name, now=now,
+                   force_reason=force_reason)
     delete_unused(session, hotlist.id)  # the old generation
     return result
 
@@ -165,6 +167,7 @@ def import_entries(
 def import_staged(
     *, list_name: str, parsed: ParsedFile | Iterable[Record], actor: str, policy: Policy,
     file_name: str, now: datetime | None = None, force_reason: str | None = None,
+    prebuild: bool = True,
 ) -> ImportResult:
     """`import_entries` in short transactions of its own, so that on SQLite ingest never
     waits for a whole import behind the write lock (issue 18.7).
@@ -172,7 +175,8 @@ def import_staged(
     1. Claim the list (a second import of it is refused with ImportBusy meanwhile).
     2. Write the new generation, STAGED_BATCH_ROWS rows per committed transaction: rows no
        reader sees, their generation not being the list's.
-    3. Build the match index of the lists as they will be, outside any write lock.
+    3. Build the match index of the lists as they will be, outside any write lock (unless
+       not `prebuild`: the index lives in this process's memory, useless to a CLI).
     4. Flip, in one short transaction: the checks of import_entries, the generation moved,
        the revision bumped, audited; then install the index for matchers (REQ H2: an alert
        sees the old list or the new one, never a half).
@@ -189,12 +193,14 @@ def import_staged(
         written = _write_generation(partial(_write_staged, hotlist.id, generation), hotlist,
                                     generation, _records(parsed), flags=flagged,
                                     policy=policy, now=now, batch_rows=STAGED_BATCH_ROWS)
+        # Outside any write lock: the slow reads the flip needs.
         with get_database().reading() as session:
-            index = build_index(session, current_revision(session),
-                                staged=(hotlist.id, generation))
-        result = _flip_staged(hotlist.id, generation, written, index, flags=set(flagged),
-                              actor=actor, policy=policy, file_name=file_name, now=now,
-                              force_reason=force_reason)
+            new = _new_plates(session, hotlist.id, hotlist.generation, generation)
+            index = (build_index(session, current_revision(session),
+                                 staged=(hotlist.id, generation)) if prebuild else None)
+        result = _flip_staged(hotlist.id, generation, written, index, new_plates=new,
+                              flags=set(flagged), actor=actor, policy=policy,
+                              file_name=file_name, now=now, force_reason=force_reason)
     except BaseException:
         _abandon(hotlist.id, generation)
         raise
@@ -255,8 +261,9 @@ def _write_staged(list_id: int, generation: int, rows: list[dict[str, Any]]) -> 
 
 
 def _flip_staged(
-    list_id: int, generation: int, written: _Written, index: MatchIndex, *, flags: set[str],
-    actor: str, policy: Policy, file_name: str, now: datetime, force_reason: str | None,
+    list_id: int, generation: int, written: _Written, index: MatchIndex | None, *,
+    new_plates: int, flags: set[str], actor: str, policy: Policy, file_name: str,
+    now: datetime, force_reason: str | None,
 ) -> ImportResult:
     """The short transaction that makes the staged generation the list's; then the index
     built for it is installed, unless another change committed since it was built."""
@@ -268,12 +275,13 @@ def _flip_staged(
                 raise HotlistError("another import took this list over; the active list is"
                                    " kept")
             seen = current_revision(session)
-            result = _flip(session, hotlist, generation, written, flags=flags, actor=actor,
-                           policy=policy, file_name=file_name, now=now,
-                           force_reason=force_reason)
+            result = _flip(session, hotlist, generation, written, new_plates=new_plates,
+                           flags=flags, actor=actor, policy=policy, file_name=file_name,
+                           now=now, force_reason=force_reason)
             hotlist.staging_generation = hotlist.staging_since = None
             session.flush()
-            if seen == index.revision:  # nothing else changed what can alert meanwhile
+            # Nothing else changed what can alert since the prebuild: its index is right.
+            if index is not None and seen == index.revision:
                 index.revision = current_revision(session)
                 matching.hold_for_install()
                 held = True
@@ -334,11 +342,11 @@ def delete_unused(session: Session, list_id: int, *, limit: int | None = None) -
 
 def _flip(
     session: Session, hotlist: HotList, generation: int, written: _Written, *,
-    flags: set[str], actor: str, policy: Policy, file_name: str, now: datetime,
-    force_reason: str | None,
+    new_plates: int, flags: set[str], actor: str, policy: Policy, file_name: str,
+    now: datetime, force_reason: str | None,
 ) -> ImportResult:
     """Judge the written generation and make it the list's (flags: the plates flagged in
-    error when writing began)."""
+    error when writing began; new_plates: those the old generation did not carry)."""
     _refuse_manual(session, hotlist)
     previous = session.scalar(select(func.count()).where(
         HotListEntry.list_id == hotlist.id, HotListEntry.generation == hotlist.generation)
@@ -362,8 +370,7 @@ def _flip(
                            force_reason=force_reason)
     # Durable yearly figures (REQ H6): the plates this import added to the list.
     tally.count_imported_entries(session, source=hotlist.source, entered_at=now,
-                                 new=_new_plates(session, hotlist.id, hotlist.generation,
-                                                 generation))
+                                 new=new_plates)
     # The source no longer carries these records: their wants are cancelled there.
     cleared = [flag for key, flag in current.items() if key not in written.flagged_keys]
     for flag in cleared:
