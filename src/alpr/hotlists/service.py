@@ -204,7 +204,10 @@ def import_staged(
     except BaseException:
         _abandon(hotlist.id, generation)
         raise
-    remove_unused_rows(hotlist.id)  # the old generation, invisible since the flip
+    try:
+        remove_unused_rows(hotlist.id)  # the old generation, invisible since the flip
+    except Exception:  # the import stands; the purge job deletes what is left
+        log.exception("could not delete the replaced entries of list %s", list_name)
     return result
 
 
