@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alpr.config import get_settings, normalize_database_url
 
+# Execution option of a connection whose transactions only read (see Database.reading).
+READ_ONLY = "alpr_read_only"
+
 
 def create_db_engine(url: str) -> Engine:
     url = normalize_database_url(url)
@@ -49,8 +52,12 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock up front: one writer at a time, no upgrade deadlocks,
-        # and the audit hash chain is appended by one transaction at a time.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # and the audit hash chain is appended by one transaction at a time. A `reading`
+        # transaction takes none: under WAL it reads a snapshot while others write.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -90,6 +97,21 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads, always rolled back. On SQLite it takes no write
+        lock, so a long read (building a match index) never makes a writer wait."""
+        if not isinstance(self.bind, Engine):  # tests: one connection, a savepoint
+            with self.dry_run() as session:
+                yield session
+            return
+        with self.bind.connect() as connection:
+            connection.execution_options(**{READ_ONLY: True})
+            with Session(connection, expire_on_commit=False) as session:
+                try:
+                    yield session
+                finally:
+                    session.rollback()
 
     @contextmanager
     def dry_run(self) -> Iterator[Session]:

@@ -63,16 +63,19 @@ def import_command(
     """Replace a list's content with a file (atomically; bad lines reported, rest loaded).
 
     The whole file is checked first: a file with no loadable record, or one that would
-    drop more than the policy's share of the list without --force-reason, is refused."""
+    drop more than the policy's share of the list without --force-reason, is refused; so
+    is a second import of a list while one runs."""
     actor = acting_as(Permission.HOTLIST_IMPORT)
     policy = configured_policy()
     try:
         # Streamed: the file is read line by line while its rows are written.
-        with open_list_file(file) as handle, unit_of_work() as session:
+        # In short transactions: serving and ingest go on meanwhile (service.import_staged).
+        # No prebuilt match index: it would live in this process, not in the server's.
+        with open_list_file(file) as handle:
             records = iter_records(file_lines(handle), profile, map_, reason)
-            result = service.import_entries(session, list_name=name, parsed=records,
-                                            actor=actor, policy=policy,
-                                            file_name=file.name, force_reason=force_reason)
+            result = service.import_staged(list_name=name, parsed=records, actor=actor,
+                                           policy=policy, file_name=file.name,
+                                           force_reason=force_reason, prebuild=False)
     except (ProfileError, service.HotlistError) as error:
         with unit_of_work() as session:
             service.record_import_refusal(session, list_name=name, file_name=file.name,

@@ -7,7 +7,9 @@ ones to `refused/`, each with a time stamp; the active list is kept when a file 
 (a broken layout, no loadable record, or a list shrinking past `hotlists.import_max_drop`:
 an ALPR Administrator may then load the refused file with `alpr hotlists import
 --force-reason`). The `hotlist-cancellation-notify` job sends the notices of records in
-error (hotlists.cancellations).
+error (hotlists.cancellations). The files are imported after the job's run commits, each in short
+transactions of its own (service.import_staged); the purge job also deletes the rows an
+import that died left behind.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
+from alpr.db.session import unit_of_work
 from alpr.hotlists import cancellations, service
 from alpr.hotlists.models import HotList
 from alpr.hotlists.profiles import Profile, ProfileError, file_lines, iter_records, open_list_file
@@ -45,32 +48,46 @@ def recognise(path: Path) -> DropFile | None:
     return None
 
 
-def import_drop_folder(session: Session, context: JobContext) -> str:
+def find_drop_files(session: Session, context: JobContext) -> str:
+    """The job's run (in its transaction): note the files to import once it has committed."""
     inbox = context.settings.hotlist_inbox
     if not inbox.is_dir():
         return f"no drop folder at {inbox}"
+    drops = [drop for path in sorted(p for p in inbox.iterdir() if p.is_file())
+             if (drop := recognise(path)) is not None]
+    context.carry["drops"] = drops
+    return f"{len(drops)} file(s) in the drop folder"
+
+
+def import_drop_folder(context: JobContext) -> str:
+    """Import each file noted, in short transactions of its own (service.import_staged), so
+    ingest goes on meanwhile; one file's refusal never undoes another's import."""
+    inbox = context.settings.hotlist_inbox
     done = []
-    for path in sorted(p for p in inbox.iterdir() if p.is_file()):
-        drop = recognise(path)
-        if drop is None:
-            continue
+    for drop in context.carry.get("drops", []):
+        path = drop.path
         stamp = context.now.strftime("%Y%m%dT%H%M%S")
         try:
-            with session.begin_nested():  # one file's failure must not undo another's import
+            with unit_of_work() as session:
                 if session.scalar(select(HotList).where(HotList.name == drop.list_name)) is None:
                     service.create_list(session, name=drop.list_name, source=drop.source,
                                         actor=JOB_ACTOR, policy=context.policy, now=context.now)
-                with open_list_file(path) as handle:  # streamed, as the CLI does
-                    records = iter_records(file_lines(handle), drop.profile, [],
-                                           today=context.now.date())
-                    result = service.import_entries(
-                        session, list_name=drop.list_name, parsed=records, actor=JOB_ACTOR,
-                        policy=context.policy, file_name=path.name, now=context.now)
+            with open_list_file(path) as handle:  # streamed, as the CLI does
+                records = iter_records(file_lines(handle), drop.profile, [],
+                                       today=context.now.date())
+                result = service.import_staged(
+                    list_name=drop.list_name, parsed=records, actor=JOB_ACTOR,
+                    policy=context.policy, file_name=path.name, now=context.now)
+        except service.ImportBusy as error:  # left in the inbox for the next run
+            done.append(f"{path.name}: not now ({error})")
+            continue
         except (ProfileError, service.HotlistError) as error:
-            record(session, event=AuditEvent.HOTLIST_IMPORT_REFUSED, actor=JOB_ACTOR,
-                   outcome=Outcome.FAILURE, now=context.now,
-                   details={"list": drop.list_name, "file": path.name, "reason": str(error),
-                            "forceable": getattr(error, "forceable", False)})
+            with unit_of_work() as session:
+                record(session, event=AuditEvent.HOTLIST_IMPORT_REFUSED, actor=JOB_ACTOR,
+                       outcome=Outcome.FAILURE, now=context.now,
+                       details={"list": drop.list_name, "file": path.name,
+                                "reason": str(error),
+                                "forceable": getattr(error, "forceable", False)})
             _move(path, inbox / "refused", stamp)
             done.append(f"{path.name}: refused ({error})")
             continue
@@ -101,7 +118,8 @@ def deliver_cancellations(session: Session, context: JobContext) -> str:
 
 
 register(Job("hotlist-import", "Import hot-list files from the drop folder",
-             lambda policy: policy.hotlists.import_at_least_every, import_drop_folder))
+             lambda policy: policy.hotlists.import_at_least_every, find_drop_files,
+             after_commit=import_drop_folder))
 register(Job("hotlist-purge", "Delete hot-list entries past their lifetime (REQ H5)",
              lambda _policy: timedelta(hours=1), purge))
 register(Job("hotlist-cancellation-notify", "Send the cancellation notices of records in"

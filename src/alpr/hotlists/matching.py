@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from alpr.hotlists.models import EntryStatus, HotList, HotListEntry, HotListRevision, MatchKind
@@ -88,14 +88,26 @@ def bump_revision(session: Session) -> None:
     session.flush()
 
 
-def build_index(session: Session, revision: str) -> MatchIndex:
+def build_index(session: Session, revision: str, *, staged: tuple[int, int] | None = None
+                ) -> MatchIndex:
+    """The active entries of each list's current generation; with `staged` (list id,
+    generation), that list's entries of the staged generation instead (an import's
+    prebuilt index, ready before its flip)."""
+    global builds
+    builds += 1
+    current = HotListEntry.generation == HotList.generation
+    if staged is not None:
+        list_id, generation = staged
+        current = or_(and_(HotListEntry.list_id != list_id, current),
+                      and_(HotListEntry.list_id == list_id,
+                           HotListEntry.generation == generation))
     index = MatchIndex(revision)
     query = (
         select(HotListEntry.id, HotListEntry.exact_key)
         .join(HotList, HotList.id == HotListEntry.list_id)
         .where(HotListEntry.status == EntryStatus.ACTIVE)
-        # Only the list's current generation: a replaced list's old rows never match.
-        .where(HotListEntry.generation == HotList.generation)
+        # Only the list's current generation: replaced and staged rows never match.
+        .where(current)
         .execution_options(yield_per=10_000)
     )
     for entry_id, key in session.execute(query):
@@ -105,16 +117,40 @@ def build_index(session: Session, revision: str) -> MatchIndex:
 
 _cached: MatchIndex | None = None
 _lock = threading.Lock()
+builds = 0  # indexes built by this process (tests read it: a prebuilt index saves one)
 
 
 def match_index(session: Session) -> MatchIndex:
-    """The index for the lists as this transaction sees them (rebuilt when they changed)."""
+    """The index for the lists as this transaction sees them (rebuilt when they changed).
+
+    Double-checked under the lock: a matcher that waited while another built (or while an
+    import installed its prebuilt index, see `hold_for_install`) takes that index."""
     global _cached
     revision = current_revision(session)
     cached = _cached
     if cached is not None and cached.revision == revision:
         return cached
     with _lock:
+        cached = _cached
+        if cached is not None and cached.revision == revision:
+            return cached
         index = build_index(session, revision)
         _cached = index
     return index
+
+
+def hold_for_install() -> None:
+    """Taken by an import just before its flip commits: a matcher that sees the new revision
+    waits for `install` (a dict assignment), never builds the index itself."""
+    _lock.acquire()
+
+
+def install(index: MatchIndex | None) -> None:
+    """Install the index an import built for the revision it committed (None: its flip did
+    not commit) and let matchers on."""
+    global _cached
+    try:
+        if index is not None:
+            _cached = index
+    finally:
+        _lock.release()

@@ -46,8 +46,11 @@ class HotList(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     source: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
-    # Each import writes a new generation and drops the old one in the same transaction.
+    # Readers see only the entries of this generation. An import writes the next one (in
+    # short batches, claimed by staging_generation/staging_since), then moves this to it.
     generation: Mapped[int] = mapped_column(Integer, default=0)
+    staging_generation: Mapped[int | None] = mapped_column(Integer)
+    staging_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     imported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -6,9 +6,11 @@ process pick it up with the commit, and is audited in that transaction too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -21,14 +23,22 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.orm import Session
 
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.db.base import utcnow
-from alpr.hotlists import cancellations
-from alpr.hotlists.matching import bump_revision, exact_key
+from alpr.db.session import get_database, unit_of_work
+from alpr.hotlists import cancellations, matching
+from alpr.hotlists.matching import (
+    MatchIndex,
+    build_index,
+    bump_revision,
+    current_revision,
+    exact_key,
+)
 from alpr.hotlists.models import EntryOrigin, EntryStatus, ErrorFlag, HotList, HotListEntry
 from alpr.hotlists.profiles import ParsedEntry, ParsedFile, Record
 from alpr.hotlists.validation import FieldError, check_hotlist_case_number, state_code
@@ -44,12 +54,21 @@ MANUAL_SOURCES = frozenset({"BOLO", "AMBER", "SILVER"})
 URGENT_SOURCES = frozenset({"AMBER", "SILVER"})
 
 
+log = logging.getLogger(__name__)
+
+
 class HotlistError(ValueError):
     """A hot-list request that cannot be honoured; the message says why."""
 
 
 # Rows per INSERT while an import streams: memory holds one batch, not the file.
 IMPORT_BATCH_ROWS = 5_000
+# Rows per committed transaction of a staged import: each holds SQLite's write lock for a
+# few milliseconds, so ingest and other writers slip in between the batches.
+STAGED_BATCH_ROWS = 2_000
+# A claim on a list whose import has written nothing for this long is taken over: the
+# process that held it died.
+STALE_CLAIM = timedelta(minutes=10)
 # Problems an import keeps to report (the first, by line); all are counted. A damaged file
 # can have a million bad lines, and nobody reads past the first screens of them.
 KEPT_PROBLEMS = 1_000
@@ -108,6 +127,10 @@ class ImportRefused(HotlistError):  # noqa: N818 (a refusal the user sees)
 MIN_FORCE_REASON = 10
 
 
+class ImportBusy(HotlistError):  # noqa: N818 (a refusal the user sees)
+    """Another import of the list is running (HTTP 409): this one is refused."""
+
+
 def import_entries(
     session: Session, *, list_name: str, parsed: ParsedFile | Iterable[Record], actor: str,
     policy: Policy, file_name: str, now: datetime | None = None,
@@ -123,45 +146,248 @@ def import_entries(
     the policy's `import_max_drop` of the entries needs an ALPR Administrator's
     `force_reason`; refused (here or by a ProfileError from the stream), the caller's
     transaction rolls back and the written rows with it. Plates flagged "record in error"
-    on this list load as in_error again.
+    on this list load as in_error again. Files from users and the drop folder go through
+    `import_staged` instead, which does the same in short transactions.
     """
     now = now or utcnow()
-    hotlist = get_list(session, list_name)
-    manual = session.scalar(select(func.count()).where(
-        HotListEntry.list_id == hotlist.id, HotListEntry.origin == EntryOrigin.MANUAL))
-    if manual:
-        raise HotlistError(f"hot list {list_name!r} holds manual entries; import into its own list")
-    previous = session.scalar(select(func.count()).where(
-        HotListEntry.list_id == hotlist.id)) or 0
+    hotlist = _importable(session, list_name)
+    generation = _next_generation(session, hotlist)
     flags = {flag.exact_key: flag for flag in active_flags(session, hotlist.id)}
-    generation = hotlist.generation + 1
-    written = _write_generation(
-        session, hotlist, generation, parsed.records() if isinstance(parsed, ParsedFile)
-        else parsed, flags=flags, policy=policy, now=now)
+    written = _write_generation(lambda rows: _insert(session, rows), hotlist, generation,
+                                _records(parsed), flags=flags, policy=policy, now=now,
+                                batch_rows=IMPORT_BATCH_ROWS)
+    new = _new_plates(session, hotlist.id, hotlist.generation, generation)
+    result = _flip(session, hotlist, generation, written, new_plates=new, flags=set(flags),
+                   actor=actor, policy=policy, file_name=file_name, now=now,
+                   force_reason=force_reason)
+    delete_unused(session, hotlist.id)  # the old generation
+    return result
+
+
+def import_staged(
+    *, list_name: str, parsed: ParsedFile | Iterable[Record], actor: str, policy: Policy,
+    file_name: str, now: datetime | None = None, force_reason: str | None = None,
+    prebuild: bool = True,
+) -> ImportResult:
+    """`import_entries` in short transactions of its own, so that on SQLite ingest never
+    waits for a whole import behind the write lock (issue 18.7).
+
+    1. Claim the list (a second import of it is refused with ImportBusy meanwhile).
+    2. Write the new generation, STAGED_BATCH_ROWS rows per committed transaction: rows no
+       reader sees, their generation not being the list's.
+    3. Build the match index of the lists as they will be, outside any write lock (unless
+       not `prebuild`: the index lives in this process's memory, useless to a CLI).
+    4. Flip, in one short transaction: the checks of import_entries, the generation moved,
+       the revision bumped, audited; then install the index for matchers (REQ H2: an alert
+       sees the old list or the new one, never a half).
+    5. Delete the old generation (or, when refused, the staged one) in short transactions.
+    """
+    now = now or utcnow()
+    with unit_of_work() as session:
+        hotlist = _importable(session, list_name)
+        generation = _next_generation(session, hotlist)
+        hotlist.staging_generation, hotlist.staging_since = generation, utcnow()
+        flagged = {flag.exact_key: flag for flag in active_flags(session, hotlist.id)}
+    try:
+        remove_unused_rows(hotlist.id)  # left behind by an import that died
+        written = _write_generation(partial(_write_staged, hotlist.id, generation), hotlist,
+                                    generation, _records(parsed), flags=flagged,
+                                    policy=policy, now=now, batch_rows=STAGED_BATCH_ROWS)
+        # Outside any write lock: the slow reads the flip needs.
+        with get_database().reading() as session:
+            new = _new_plates(session, hotlist.id, hotlist.generation, generation)
+            index = (build_index(session, current_revision(session),
+                                 staged=(hotlist.id, generation)) if prebuild else None)
+        result = _flip_staged(hotlist.id, generation, written, index, new_plates=new,
+                              flags=set(flagged), actor=actor, policy=policy,
+                              file_name=file_name, now=now, force_reason=force_reason)
+    except BaseException:
+        _abandon(hotlist.id, generation)
+        raise
+    try:
+        remove_unused_rows(hotlist.id)  # the old generation, invisible since the flip
+    except Exception:  # the import stands; the purge job deletes what is left
+        log.exception("could not delete the replaced entries of list %s", list_name)
+    return result
+
+
+def _importable(session: Session, list_name: str) -> HotList:
+    hotlist = session.scalar(select(HotList).where(HotList.name == list_name)
+                             .with_for_update())
+    if hotlist is None:
+        raise HotlistError(f"no hot list {list_name!r}")
+    _refuse_manual(session, hotlist)
+    if _owned(hotlist) is not None:
+        assert hotlist.staging_since is not None
+        raise ImportBusy(f"hot list {list_name!r} is being imported (since"
+                         f" {hotlist.staging_since:%Y-%m-%d %H:%M:%S} UTC); try again when"
+                         " that import is done")
+    return hotlist
+
+
+def _refuse_manual(session: Session, hotlist: HotList) -> None:
+    if session.scalar(select(func.count()).where(
+            HotListEntry.list_id == hotlist.id, HotListEntry.origin == EntryOrigin.MANUAL)):
+        raise HotlistError(f"hot list {hotlist.name!r} holds manual entries; import into its"
+                           " own list")
+
+
+def _owned(hotlist: HotList) -> int | None:
+    """The generation a running import is writing (None: none, or a claim gone stale)."""
+    since = hotlist.staging_since
+    if since is None or since <= utcnow() - STALE_CLAIM:
+        return None
+    return hotlist.staging_generation
+
+
+def _next_generation(session: Session, hotlist: HotList) -> int:
+    # Above any row left behind, so an import never mixes with a dead one's rows.
+    highest = session.scalar(select(func.max(HotListEntry.generation))
+                             .where(HotListEntry.list_id == hotlist.id))
+    return max(hotlist.generation, hotlist.staging_generation or 0, highest or 0) + 1
+
+
+def _records(parsed: ParsedFile | Iterable[Record]) -> Iterable[Record]:
+    return parsed.records() if isinstance(parsed, ParsedFile) else parsed
+
+
+def _write_staged(list_id: int, generation: int, rows: list[dict[str, Any]]) -> int:
+    """One committed batch of a staged import, which renews its claim."""
+    with unit_of_work() as session:
+        if not _rowcount(session.execute(
+                update(HotList)
+                .where(HotList.id == list_id, HotList.staging_generation == generation)
+                .values(staging_since=utcnow()))):
+            raise HotlistError("another import took this list over (this one had written"
+                               f" nothing for {STALE_CLAIM}); the active list is kept")
+        return _insert(session, rows)
+
+
+def _flip_staged(
+    list_id: int, generation: int, written: _Written, index: MatchIndex | None, *,
+    new_plates: int, flags: set[str], actor: str, policy: Policy, file_name: str,
+    now: datetime, force_reason: str | None,
+) -> ImportResult:
+    """The short transaction that makes the staged generation the list's; then the index
+    built for it is installed, unless another change committed since it was built."""
+    held = committed = False
+    try:
+        with unit_of_work() as session:
+            hotlist = session.get(HotList, list_id, with_for_update=True)
+            if hotlist is None or hotlist.staging_generation != generation:
+                raise HotlistError("another import took this list over; the active list is"
+                                   " kept")
+            seen = current_revision(session)
+            result = _flip(session, hotlist, generation, written, new_plates=new_plates,
+                           flags=flags, actor=actor, policy=policy, file_name=file_name,
+                           now=now, force_reason=force_reason)
+            hotlist.staging_generation = hotlist.staging_since = None
+            session.flush()
+            # Nothing else changed what can alert since the prebuild: its index is right.
+            if index is not None and seen == index.revision:
+                index.revision = current_revision(session)
+                matching.hold_for_install()
+                held = True
+        committed = True
+    finally:
+        if held:
+            matching.install(index if committed else None)
+    return result
+
+
+def _abandon(list_id: int, generation: int) -> None:
+    """A refused or failed staged import: release its claim, delete what it wrote."""
+    try:
+        with unit_of_work() as session:
+            session.execute(update(HotList).where(
+                HotList.id == list_id, HotList.staging_generation == generation)
+                .values(staging_generation=None, staging_since=None))
+        remove_unused_rows(list_id)
+    except Exception:  # the import's own error is the one to report; purge retries this
+        log.exception("could not remove the rows of an abandoned import of list %s", list_id)
+
+
+def remove_unused_rows(list_id: int) -> int:
+    """Delete, STAGED_BATCH_ROWS per short transaction, the list's rows no reader sees."""
+    removed = 0
+    while True:
+        with unit_of_work() as session:
+            deleted = delete_unused(session, list_id, limit=STAGED_BATCH_ROWS)
+        removed += deleted
+        if deleted < STAGED_BATCH_ROWS:
+            return removed
+
+
+def delete_unused(session: Session, list_id: int, *, limit: int | None = None) -> int:
+    """Delete (up to `limit` of) the list's rows of any generation but its current one and
+    the one a running import writes: replaced lists, refused or dead imports."""
+    hotlist = session.get(HotList, list_id, with_for_update=True, populate_existing=True)
+    if hotlist is None:
+        return 0
+    deleted = 0
+    # Two ranges an index reads in order: below the current generation, and between it and
+    # the staged one (rows of dead imports sit below a running import's, see _next_generation).
+    for low, high in ((None, hotlist.generation), (hotlist.generation, _owned(hotlist))):
+        where = [HotListEntry.list_id == list_id]
+        if low is not None:
+            where.append(HotListEntry.generation > low)
+        if high is not None:
+            where.append(HotListEntry.generation < high)
+        if limit is not None:
+            where = [HotListEntry.id.in_(select(HotListEntry.id).where(*where)
+                                         .limit(limit - deleted))]
+        deleted += _rowcount(session.execute(
+            delete(HotListEntry).where(*where).execution_options(synchronize_session=False)))
+        if limit is not None and deleted >= limit:
+            break
+    return deleted
+
+
+def _flip(
+    session: Session, hotlist: HotList, generation: int, written: _Written, *,
+    new_plates: int, flags: set[str], actor: str, policy: Policy, file_name: str,
+    now: datetime, force_reason: str | None,
+) -> ImportResult:
+    """Judge the written generation and make it the list's (flags: the plates flagged in
+    error when writing began; new_plates: those the old generation did not carry)."""
+    _refuse_manual(session, hotlist)
+    previous = session.scalar(select(func.count()).where(
+        HotListEntry.list_id == hotlist.id, HotListEntry.generation == hotlist.generation)
+    ) or 0
+    current = {flag.exact_key: flag for flag in active_flags(session, hotlist.id)}
+    for key in current.keys() - flags:  # flagged while a staged import wrote
+        marked = _rowcount(session.execute(
+            update(HotListEntry).where(HotListEntry.list_id == hotlist.id,
+                                       HotListEntry.generation == generation,
+                                       HotListEntry.exact_key == key)
+            .values(status=EntryStatus.IN_ERROR.value, flagged_by=current[key].flagged_by,
+                    flagged_at=current[key].flagged_at, flag_reason=current[key].reason)
+            .execution_options(synchronize_session=False)))
+        if marked:
+            written.flagged_keys.add(key)
+            written.in_error += marked
     problems = written.problems
-    forced = _guard_import(session, list_name=list_name, records=written.records,
+    forced = _guard_import(session, list_name=hotlist.name, records=written.records,
                            loadable=written.loaded, previous=previous, problems=problems,
                            problem_count=written.problem_count, actor=actor, policy=policy,
                            force_reason=force_reason)
     # Durable yearly figures (REQ H6): the plates this import added to the list.
     tally.count_imported_entries(session, source=hotlist.source, entered_at=now,
-                                 new=_new_plates(session, hotlist.id, generation))
-    replaced = _deleted(session.execute(delete(HotListEntry).where(
-        HotListEntry.list_id == hotlist.id, HotListEntry.generation < generation)))
+                                 new=new_plates)
     # The source no longer carries these records: their wants are cancelled there.
-    cleared = [flag for key, flag in flags.items() if key not in written.flagged_keys]
+    cleared = [flag for key, flag in current.items() if key not in written.flagged_keys]
     for flag in cleared:
         flag.cleared_at = now
     hotlist.generation = generation
     hotlist.imported_at = now
     bump_revision(session)
     record(session, event=AuditEvent.HOTLIST_IMPORT, actor=actor, now=now, details={
-        "list": list_name, "file": file_name, "generation": generation,
-        "loaded": written.loaded, "replaced": replaced, "problems": written.problem_count,
+        "list": hotlist.name, "file": file_name, "generation": generation,
+        "loaded": written.loaded, "replaced": previous, "problems": written.problem_count,
         "first_problems": problems[:20], "in_error_kept": written.in_error,
         "flags_cleared": [flag.plate for flag in cleared], "previous": previous,
         "forced": forced})
-    return ImportResult(list_name, generation, written.loaded, problems, replaced,
+    return ImportResult(hotlist.name, generation, written.loaded, problems, previous,
                         problem_count=written.problem_count)
 
 
@@ -183,10 +409,12 @@ class _Written:
 
 
 def _write_generation(
-    session: Session, hotlist: HotList, generation: int, records: Iterable[Record], *,
-    flags: dict[str, ErrorFlag], policy: Policy, now: datetime,
+    write: Callable[[list[dict[str, Any]]], int], hotlist: HotList, generation: int,
+    records: Iterable[Record], *, flags: dict[str, ErrorFlag], policy: Policy, now: datetime,
+    batch_rows: int,
 ) -> _Written:
-    """Insert the stream's loadable records as `generation` of the list, in batches."""
+    """Hand the stream's loadable records, as rows of `generation` of the list, to `write`
+    `batch_rows` at a time."""
     written = _Written()
     allowed_types = set(policy.hotlists.allowed_ncic_record_types)
     expires_at = policy.hotlists.entry_lifetime.after(now)
@@ -223,10 +451,11 @@ def _write_generation(
             "flagged_at": flag.flagged_at if flag else None,
             "flag_reason": flag.reason if flag else None,
         })
-        if len(batch) >= IMPORT_BATCH_ROWS:
-            written.loaded += _insert(session, batch)
+        if len(batch) >= batch_rows:
+            written.loaded += write(batch)
             batch = []
-    written.loaded += _insert(session, batch)
+    if batch:
+        written.loaded += write(batch)
     written.problems.sort()
     return written
 
@@ -237,15 +466,15 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
-def _new_plates(session: Session, list_id: int, generation: int) -> int:
+def _new_plates(session: Session, list_id: int, old: int, new: int) -> int:
     """Plates of the new generation the old one did not carry, counted by the database (two
     sets of a million keys in memory would undo the streaming). EXCEPT, not a correlated
     NOT EXISTS: planners answer that through the (list, generation) index, row by row."""
     def keys(*where: ColumnElement[bool]) -> Select[str]:
         return select(HotListEntry.exact_key).where(HotListEntry.list_id == list_id, *where)
 
-    added = except_(keys(HotListEntry.generation == generation),
-                    keys(HotListEntry.generation < generation)).subquery()
+    added = except_(keys(HotListEntry.generation == new),
+                    keys(HotListEntry.generation == old)).subquery()
     return session.scalar(select(func.count()).select_from(added)) or 0
 
 
@@ -380,16 +609,15 @@ def flag_in_error(
     now = now or utcnow()
     # Locked: two people flagging at once must not send two cancellations.
     entry = session.get(HotListEntry, entry_id, with_for_update=True)
-    if entry is None:
-        raise HotlistError(f"no hot-list entry {entry_id}")
+    hotlist = session.get(HotList, entry.list_id) if entry is not None else None
+    if entry is None or hotlist is None or entry.generation != hotlist.generation:
+        raise HotlistError(f"no hot-list entry {entry_id}")  # staged rows are nobody's yet
     if not reason.strip():
         raise HotlistError("say why the record is in error")
     if entry.status == EntryStatus.IN_ERROR:
         raise HotlistError(f"entry {entry_id} is already flagged in error")
     entry.status = EntryStatus.IN_ERROR.value
     entry.flagged_by, entry.flagged_at, entry.flag_reason = actor, now, reason.strip()
-    hotlist = session.get(HotList, entry.list_id)
-    assert hotlist is not None
     flag = ErrorFlag(list_id=entry.list_id, exact_key=entry.exact_key, plate=entry.plate,
                      state=entry.state, source_record_id=entry.source_record_id,
                      entry_id=entry.id, flagged_by=actor, flagged_at=now, reason=reason.strip())
@@ -405,18 +633,21 @@ def flag_in_error(
 
 
 def purge_expired(session: Session, *, actor: str, now: datetime | None = None) -> int:
-    """Delete entries past their lifetime (REQ H5); the daily job calls this."""
+    """Delete entries past their lifetime (REQ H5); the daily job calls this. Rows no
+    reader sees that a dead or refused import left behind go too."""
     now = now or utcnow()
-    deleted = _deleted(session.execute(
+    deleted = _rowcount(session.execute(
         delete(HotListEntry).where(HotListEntry.expires_at <= now)))
+    leftover = sum(delete_unused(session, list_id)
+                   for list_id in session.scalars(select(HotList.id)))
     if deleted:
         bump_revision(session)
     record(session, event=AuditEvent.HOTLIST_PURGE, actor=actor, now=now,
-           outcome=Outcome.SUCCESS, details={"deleted": deleted})
+           outcome=Outcome.SUCCESS, details={"deleted": deleted, "leftover": leftover})
     return deleted
 
 
-def _deleted(result: Result[Any]) -> int:
+def _rowcount(result: Result[Any]) -> int:
     count: int = cast(CursorResult[Any], result).rowcount
     return count
 
@@ -434,7 +665,8 @@ def list_entries(
 ) -> list[tuple[HotListEntry, HotList]]:
     """Entries in id order; `plate` keeps those whose plate contains it; a whole SVS list
     is large, so callers that show it page with `limit` and `offset`."""
-    query = select(HotListEntry, HotList).join(HotList, HotList.id == HotListEntry.list_id)
+    query = (select(HotListEntry, HotList).join(HotList, HotList.id == HotListEntry.list_id)
+             .where(HotListEntry.generation == HotList.generation))  # never staged rows
     if list_name:
         query = query.where(HotList.name == list_name)
     if status:
@@ -451,6 +683,8 @@ def entry_counts(session: Session) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {}
     for list_id, status, number in session.execute(
             select(HotListEntry.list_id, HotListEntry.status, func.count())
+            .join(HotList, HotList.id == HotListEntry.list_id)
+            .where(HotListEntry.generation == HotList.generation)  # never staged rows
             .group_by(HotListEntry.list_id, HotListEntry.status)):
         counts.setdefault(list_id, {})[status] = number
     return counts

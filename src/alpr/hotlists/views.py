@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Response,
+    UploadFile,
+    status,
+)
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -133,27 +143,30 @@ async def import_file(
 ) -> ImportOut:
     """Replace the list with the file, atomically; bad lines are reported by number. A file
     with no loadable record, or one that would drop more than the policy allows without
-    a `force_reason`, is refused and the active list kept."""
+    a `force_reason`, is refused and the active list kept; so is a second import of a
+    list while one runs (409)."""
     file_name = file.filename or "upload"
 
     def run() -> ImportOut:
-        # Parsing and writing a state-wide list takes seconds: a worker thread does it, so
-        # ingest and /health keep answering on the event loop meanwhile (issue 18.7). It
-        # reads the spooled upload line by line: memory holds a batch, never the file.
+        # Parsing and writing a state-wide list takes seconds: a worker thread does it, in
+        # short transactions (service.import_staged), so ingest and /health keep answering
+        # meanwhile (issue 18.7). It reads the spooled upload line by line: memory holds a
+        # batch, never the file.
         try:
             file.file.seek(0)
             # The gate bounded the body by ALPR_MAX_UPLOAD_BYTES; the same bound here.
             lines = file_lines(file.file, max_bytes=get_settings().max_upload_bytes)
             records = iter_records(lines, profile, mapping or [], reason)
-            with unit_of_work() as session:
-                result = service.import_entries(session, list_name=name, parsed=records,
-                                                actor=principal.actor, policy=policy,
-                                                file_name=file_name, force_reason=force_reason)
+            result = service.import_staged(list_name=name, parsed=records,
+                                           actor=principal.actor, policy=policy,
+                                           file_name=file_name, force_reason=force_reason)
         except (ProfileError, service.HotlistError) as error:
             with unit_of_work() as session:
                 service.record_import_refusal(session, list_name=name, file_name=file_name,
                                               error=error, actor=principal.actor,
                                               organization=principal.organization)
+            if isinstance(error, service.ImportBusy):
+                raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
             raise unprocessable(error) from error
         return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,
                          replaced=result.replaced, problems=result.problems,
