@@ -31,8 +31,9 @@ from alpr.cameras.service import register_camera
 from alpr.db.base import utcnow
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database, set_database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import load_preset
 from alpr.users.permissions import Permission
 

@@ -6,7 +6,7 @@ Run with `make bench-hotlist-import` (`ARGS="--records 200000"` for a shorter ru
 in a temporary file; PostgreSQL too when ALPR_BENCH_DATABASE_URL is set, in a schema of its
 own (bench_hotlist_import, dropped afterwards). Each import runs in a child process, so its
 peak RSS (getrusage) is that import's alone. The server part runs on each store: the import
-is staged in short transactions (service.import_staged), so on SQLite too ingest waits at
+is staged in short transactions (importing.import_staged), so on SQLite too ingest waits at
 most for one batch's write lock (docs/hotlists.md).
 """
 
@@ -43,8 +43,9 @@ from alpr.cameras.service import register_camera
 from alpr.config import normalize_database_url
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database, create_db_engine, set_database
+from alpr.hotlists.importing import import_staged
 from alpr.hotlists.profiles import Profile, file_lines, iter_records, open_list_file
-from alpr.hotlists.service import create_list, import_staged
+from alpr.hotlists.service import create_list
 from alpr.policy import load_preset
 from alpr.reads.partitions import ensure_partitions
 from alpr.users.permissions import Permission

@@ -36,8 +36,9 @@ from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.config import Settings, normalize_database_url
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import default_policy
 from alpr.reads.models import READ_COLUMNS, Read
 from alpr.reads.partitions import ensure_partitions

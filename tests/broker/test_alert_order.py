@@ -22,8 +22,9 @@ from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database, create_db_engine, set_database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Policy
 from alpr.reads.images import image_store
 from alpr.reads.service import IngestItem, ingest

@@ -37,9 +37,10 @@ from alpr.broker.worker import Worker, WorkerStats
 from alpr.config import Settings
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Policy, load_preset
 from alpr.reads.images import ImageStore
 from alpr.reads.keys import KeyRing

@@ -35,9 +35,10 @@ from alpr.cameras.service import register_camera
 from alpr.config import Settings
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import default_policy
 from alpr.reads.models import Read
 from alpr.users.auth import login

@@ -19,10 +19,11 @@ from alpr.cameras.models import Camera, CameraKind, MaskKind, TicketStatus
 from alpr.cameras.service import CameraError, NotAdministratorError, disable_camera
 from alpr.config import Settings, get_settings
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.matching import bump_revision, current_revision
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.hotlists.webhooks import add_webhook
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore

@@ -188,8 +188,9 @@ def test_folder_of_stills_skips_a_corrupt_file_and_stores_the_rest(
 @pytest.fixture
 def listed_plate(database: Database, policy: Policy) -> str:
     """A hot list holding the plate of the still below, so ingesting it raises an alert."""
+    from alpr.hotlists.importing import import_entries
     from alpr.hotlists.profiles import parse_clew
-    from alpr.hotlists.service import create_list, import_entries
+    from alpr.hotlists.service import create_list
 
     with database.unit_of_work() as session:
         create_list(session, name="svs", source="SVS", actor="admin", policy=policy)

@@ -22,9 +22,10 @@ from alpr.capture.sources import Frame
 from alpr.capture.spool import EdgeConfig, upload
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import load_preset
 from alpr.reads.models import Read
 from alpr.recognition.interfaces import Box, Image, PlateResult

@@ -18,6 +18,7 @@ from alpr.api.app import create_app
 from alpr.api.deps import Principal, current_principal
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.profiles import parse_clew
 from alpr.hotlists.responses import (
     AlertError,
@@ -27,7 +28,7 @@ from alpr.hotlists.responses import (
     respond,
     verify_alert,
 )
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Policy, load_preset
 from alpr.reads.images import ImageStore
 from alpr.reads.service import IngestItem, ingest

@@ -16,8 +16,9 @@ from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Policy, load_preset
 from alpr.reads.images import ImageStore
 from alpr.reads.service import IngestItem, ingest
@@ -58,7 +59,7 @@ def test_ingest_during_an_import_sees_the_old_list_until_it_commits(
         assert release.wait(30)
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr("alpr.hotlists.service.record", record_after_pause)
+    monkeypatch.setattr("alpr.hotlists.importing.record", record_after_pause)
     failures: list[BaseException] = []
 
     def import_day2() -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.matching import CONFUSION_GROUPS, match_index
 from alpr.hotlists.models import Alert, EntryStatus, HotListEntry
 from alpr.hotlists.profiles import parse_clew, parse_ncic
@@ -19,7 +20,6 @@ from alpr.hotlists.service import (
     create_list,
     decide_entry,
     flag_in_error,
-    import_entries,
     purge_expired,
 )
 from alpr.policy import Policy, load_preset

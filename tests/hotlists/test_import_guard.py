@@ -30,16 +30,10 @@ from alpr.cli import app as cli
 from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import ImportRefused, import_entries
 from alpr.hotlists.models import CancellationNotice, EntryStatus, ErrorFlag, HotListEntry
 from alpr.hotlists.profiles import ProfileError, parse_clew, parse_csv, parse_ncic
-from alpr.hotlists.service import (
-    HotlistError,
-    ImportRefused,
-    add_manual_entry,
-    create_list,
-    flag_in_error,
-    import_entries,
-)
+from alpr.hotlists.service import HotlistError, add_manual_entry, create_list, flag_in_error
 from alpr.hotlists.webhooks import add_webhook
 from alpr.jobs.registry import JobContext, load_all, run_job
 from alpr.policy import Policy, load_preset

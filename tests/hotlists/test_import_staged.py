@@ -24,10 +24,11 @@ from alpr.cli import app as cli
 from alpr.db.base import utcnow
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database, create_db_engine, set_database
-from alpr.hotlists import matching, service
+from alpr.hotlists import generations, importing, matching, service
+from alpr.hotlists.importing import ImportBusy, ImportRefused
 from alpr.hotlists.models import HotList, HotListEntry
 from alpr.hotlists.profiles import Profile, ProfileError, iter_records
-from alpr.hotlists.service import ImportBusy, ImportRefused, create_list, entry_counts
+from alpr.hotlists.service import create_list, entry_counts
 from alpr.policy import Policy
 from alpr.reads.images import ImageStore
 from alpr.users.cli_session import save_token
@@ -61,8 +62,8 @@ def lines(plates: list[str], footer: int | None = None,
     yield f"TOTAL RECORD {len(plates) if footer is None else footer:07d}\n"
 
 
-def staged(policy: Policy, plates: list[str], **kw: Any) -> service.ImportResult:
-    return service.import_staged(
+def staged(policy: Policy, plates: list[str], **kw: Any) -> importing.ImportResult:
+    return importing.import_staged(
         list_name="svs", parsed=iter_records(lines(plates, kw.pop("footer", None),
                                                    kw.pop("pause", None)), Profile.CLEW_SVS, []),
         actor=kw.pop("actor", "job"), policy=policy, file_name="svs.tbl", now=NOW, **kw)
@@ -108,7 +109,7 @@ def test_ingest_goes_on_during_a_staged_import_and_sees_the_old_list(
     old = [f"7OLD{n:03d}" for n in range(10)]
     staged(oakland, old)
     token = user_token(database, "listadmin", (Role.ALPR_ADMINISTRATOR,), oakland)
-    monkeypatch.setattr(service, "STAGED_BATCH_ROWS", 3)
+    monkeypatch.setattr(generations, "STAGED_BATCH_ROWS", 3)
     paused, resume = threading.Event(), threading.Event()
     failures: list[BaseException] = []
 
@@ -148,7 +149,7 @@ def test_a_bad_footer_after_committed_batches_leaves_no_staged_rows(
     database: Database, oakland: Policy, svs: list[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # REQ H2 — the footer is read last: the batches already committed are deleted again
-    monkeypatch.setattr(service, "STAGED_BATCH_ROWS", 4)
+    monkeypatch.setattr(generations, "STAGED_BATCH_ROWS", 4)
     before = rows_by_generation(database)
     with pytest.raises(ProfileError, match="footer declares 31 records but the file has 30"):
         staged(oakland, [f"8NEW{n:03d}" for n in range(30)], footer=31)
@@ -161,7 +162,7 @@ def test_a_shrinking_import_refused_at_the_flip_leaves_no_staged_rows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # REQ H2 — the import_max_drop guard judges the staged rows, which then go
-    monkeypatch.setattr(service, "STAGED_BATCH_ROWS", 2)
+    monkeypatch.setattr(generations, "STAGED_BATCH_ROWS", 2)
     before = rows_by_generation(database)
     with pytest.raises(ImportRefused, match="import_max_drop"):
         staged(oakland, ["8NEW001", "8NEW002", "8NEW003"])
@@ -210,7 +211,7 @@ def test_a_stale_claim_is_taken_over_and_its_rows_deleted(
     database: Database, oakland: Policy, svs: list[str],
 ) -> None:
     # REQ H2 — an import that died does not block the list, nor leave rows behind
-    claim(database, 2, service.STALE_CLAIM + timedelta(minutes=1))
+    claim(database, 2, generations.STALE_CLAIM + timedelta(minutes=1))
     result = staged(oakland, svs)
     assert result.generation == 3
     assert rows_by_generation(database) == {3: 10}
@@ -225,7 +226,7 @@ def test_the_purge_job_deletes_the_rows_of_a_dead_import(
     with database.unit_of_work() as session:
         service.purge_expired(session, actor="job", now=NOW)
     assert rows_by_generation(database) == {1: 10, 2: 1}
-    claim(database, 3, service.STALE_CLAIM + timedelta(minutes=1))
+    claim(database, 3, generations.STALE_CLAIM + timedelta(minutes=1))
     with database.unit_of_work() as session:
         service.purge_expired(session, actor="job", now=NOW)
     assert rows_by_generation(database) == {1: 10}
@@ -248,9 +249,9 @@ def test_a_change_between_prebuild_and_flip_falls_back_to_a_rebuild(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # REQ H2 — a prebuilt index that misses another change is never installed
-    real_flip = service._flip_staged
+    real_flip = importing._flip_staged
 
-    def change_then_flip(*args: Any, **kw: Any) -> service.ImportResult:
+    def change_then_flip(*args: Any, **kw: Any) -> importing.ImportResult:
         with database.unit_of_work() as other:  # a flag commits after the prebuild
             entry = other.scalars(select(HotListEntry).where(
                 HotListEntry.plate == svs[2], HotListEntry.generation == 1)).one()
@@ -258,7 +259,7 @@ def test_a_change_between_prebuild_and_flip_falls_back_to_a_rebuild(
                                   reason="recovered yesterday")
         return real_flip(*args, **kw)
 
-    monkeypatch.setattr(service, "_flip_staged", change_then_flip)
+    monkeypatch.setattr(importing, "_flip_staged", change_then_flip)
     staged(oakland, [*svs, "8NEW001"])
     built = matching.builds
     assert alerts_for(database, oakland, images, svs[2]) == 0  # in error: no alert

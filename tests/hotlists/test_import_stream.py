@@ -16,7 +16,8 @@ from sqlalchemy import Engine, event, func, select
 from alpr.audit.events import AuditEvent
 from alpr.audit.models import AuditEntry
 from alpr.db.session import Database
-from alpr.hotlists import service
+from alpr.hotlists import importing
+from alpr.hotlists.importing import ImportRefused, import_entries
 from alpr.hotlists.models import HotList, HotListEntry
 from alpr.hotlists.profiles import (
     Profile,
@@ -25,7 +26,7 @@ from alpr.hotlists.profiles import (
     iter_records,
     open_list_file,
 )
-from alpr.hotlists.service import ImportRefused, create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Policy
 from tests.hotlists.test_import_guard import NOW, admin_api, clew, oakland, row, svs
 
@@ -102,7 +103,7 @@ def test_a_bad_footer_after_written_batches_leaves_the_list_untouched(
     inserts: list[int], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # REQ H2 — the footer is read last: the rows already written are rolled back with it
-    monkeypatch.setattr(service, "IMPORT_BATCH_ROWS", 4)
+    monkeypatch.setattr(importing, "IMPORT_BATCH_ROWS", 4)
     before = state(database)
     path = write_clew(tmp_path / "svs.tbl", 30, footer=31)
     with pytest.raises(ProfileError, match="footer declares 31 records but the file has 30"):
@@ -116,7 +117,7 @@ def test_a_shrinking_import_refused_after_its_batches_leaves_the_list_untouched(
     inserts: list[int], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # REQ H2 — the import_max_drop guard runs after the rows are written, and rolls them back
-    monkeypatch.setattr(service, "IMPORT_BATCH_ROWS", 2)
+    monkeypatch.setattr(importing, "IMPORT_BATCH_ROWS", 2)
     before = state(database)
     with pytest.raises(ImportRefused, match="import_max_drop"):
         import_file(database, oakland, write_clew(tmp_path / "svs.tbl", 4))
@@ -129,7 +130,7 @@ def test_a_refused_upload_is_audited_and_the_list_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # REQ H2 — through the API: streamed from the spooled upload, refused whole, audited
-    monkeypatch.setattr(service, "IMPORT_BATCH_ROWS", 3)
+    monkeypatch.setattr(importing, "IMPORT_BATCH_ROWS", 3)
     before = state(database)
     body = clew(*(row(f"8NEW{n:03d}") for n in range(20))).replace(
         "TOTAL RECORD 0000020", "TOTAL RECORD 0000019")

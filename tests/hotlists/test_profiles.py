@@ -73,3 +73,12 @@ def test_csv_with_a_column_mapping() -> None:
     assert parsed.problems == [(3, "plate is empty")]
     with pytest.raises(ProfileError, match="columns not in the header"):
         parse_csv(text, mapping={"plate": "Plate"}, default_reason="x")
+
+
+@pytest.mark.parametrize("stray", ['"', '"7XYZ', 'AB"C,"stolen', '",', '"""'])
+def test_a_stray_quote_in_a_csv_loses_no_record_after_it(stray: str) -> None:
+    # REQ H2 — one record per line: an unbalanced quote spoils its own line only
+    text = f"plate,reason\n7ABC123,stolen\n{stray}\n8XYZ789,stolen\n9DEF456,felony\n"
+    parsed = parse_csv(text, mapping={"plate": "plate", "reason": "reason"})
+    assert [e.plate for e in parsed.entries] == ["7ABC123", "8XYZ789", "9DEF456"]
+    assert [line for line, _ in parsed.problems] == [3]

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from alpr.api.app import create_app
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Policy
 from alpr.reads.models import Read
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from alpr.audit.models import AuditEntry
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import load_preset
 from alpr.reads.corrections import CorrectionError, correct_read
 from alpr.reads.images import ImageStore

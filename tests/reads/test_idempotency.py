@@ -24,9 +24,10 @@ from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Duration, Policy
 from alpr.reads.corrections import correct_read
 from alpr.reads.images import ImageStore

@@ -29,9 +29,10 @@ from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.hotlists import responses
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert, HotListEntry
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import add_manual_entry, create_list, decide_entry, import_entries
+from alpr.hotlists.service import add_manual_entry, create_list, decide_entry
 from alpr.jobs.registry import JobContext, run_due
 from alpr.policy import Policy, load_preset
 from alpr.policy.duration import Duration

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from alpr.audit.models import AuditEntry
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.policy import Duration, Policy, load_preset
 from alpr.reads.images import ImageStore
 from alpr.reads.models import Read

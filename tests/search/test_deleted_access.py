@@ -26,9 +26,10 @@ from alpr.cli import app as cli
 from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert
 from alpr.hotlists.profiles import parse_clew
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.jobs.registry import JobContext, load_all, run_job
 from alpr.policy import Policy, load_preset
 from alpr.reads.images import ImageStore

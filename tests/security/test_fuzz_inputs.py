@@ -23,6 +23,7 @@ from alpr.cameras import gps
 from alpr.cameras.models import CameraKind
 from alpr.db.base import utcnow
 from alpr.db.session import Database
+from alpr.hotlists import importing
 from alpr.hotlists import service as hotlists
 from alpr.hotlists.profiles import Profile, ProfileError, parse_text
 from alpr.policy import Policy
@@ -163,8 +164,8 @@ def test_hotlist_files_never_break_the_import(
         try:
             parsed = parse_text(text, profile, ["plate=plate", "reason=reason"], None)
             with database.unit_of_work() as session:
-                result = hotlists.import_entries(session, list_name="fuzz", parsed=parsed,
-                                                 actor="t", policy=policy, file_name="f")
+                result = importing.import_entries(session, list_name="fuzz", parsed=parsed,
+                                                  actor="t", policy=policy, file_name="f")
         except (ProfileError, hotlists.HotlistError):
             return  # refused whole, with the reason: nothing changed
         with database.unit_of_work() as session:

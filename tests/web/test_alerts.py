@@ -16,9 +16,10 @@ from sqlalchemy import select
 from alpr.audit.models import AuditEntry
 from alpr.cameras.models import Inspection
 from alpr.db.base import utcnow
+from alpr.hotlists.importing import import_entries
 from alpr.hotlists.models import Alert, AlertResponse
 from alpr.hotlists.profiles import ParsedEntry, ParsedFile
-from alpr.hotlists.service import create_list, import_entries
+from alpr.hotlists.service import create_list
 from alpr.users.permissions import Role
 from tests.web.conftest import Console, login, screenshot
 

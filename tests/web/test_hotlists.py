@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, FilePayload, Page, expect
 from sqlalchemy import select
 
-from alpr.hotlists import service
+from alpr.hotlists import importing, service
 from alpr.hotlists.models import HotListEntry
 from alpr.users.permissions import Role
 from tests.web.conftest import VIEWPORT, Console, login, screenshot
@@ -148,8 +148,9 @@ def test_list_page_pages_entries_and_flags_a_record_in_error(
         f"9FL{n:04d} CA0120260627\n" for n in range(105)) + "TOTAL RECORD 0000105\n"
     from alpr.hotlists.profiles import parse_clew
     with console.database.unit_of_work() as session:
-        service.import_entries(session, list_name="svs-flag", parsed=parse_clew(text, table="svs"),
-                               actor="console-test", policy=console.policy, file_name="svs.tbl")
+        importing.import_entries(session, list_name="svs-flag",
+                                 parsed=parse_clew(text, table="svs"), actor="console-test",
+                                 policy=console.policy, file_name="svs.tbl")
     officer = console.account(Role.DATA_USER, prefix="officer")
     login(page, officer, next_path="/hotlists/svs-flag")
     entries = page.locator("#entries")

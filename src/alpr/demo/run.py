@@ -23,6 +23,7 @@ from alpr.demo import field
 from alpr.demo.broker import show_broker_path
 from alpr.demo.integrations import demo_integrations
 from alpr.demo.sample import DEMO_CENTER, SampleRead, california_plate, write_sample_batch
+from alpr.hotlists import importing
 from alpr.hotlists import service as hotlists
 from alpr.hotlists.cli import alerts_table
 from alpr.hotlists.models import HotList
@@ -92,7 +93,7 @@ def _load_hotlist(folder: Path, notes: list[SampleRead], also: list[str]) -> Non
         policy = load_checked_policy(get_settings().policy)
         if session.scalar(select(HotList).where(HotList.name == "svs")) is None:
             hotlists.create_list(session, name="svs", source="SVS", actor=ACTOR, policy=policy)
-        result = hotlists.import_entries(session, list_name="svs", actor=ACTOR, policy=policy,
+        result = importing.import_entries(session, list_name="svs", actor=ACTOR, policy=policy,
                                          parsed=parse_clew(file.read_text(), table="svs"),
                                          file_name=file.name)
     console.print(f"hot list [bold]svs[/]: {result.loaded} stolen vehicles loaded from {file.name}"

@@ -18,7 +18,7 @@ from alpr.audit.service import record
 from alpr.console import acting_as, configured_policy, console, fail, folded
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.hotlists import responses, service, webhooks
+from alpr.hotlists import importing, responses, service, webhooks
 from alpr.hotlists.models import Alert, EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, file_lines, iter_records, open_list_file
 from alpr.hotlists.schemas import AlertOut
@@ -69,16 +69,16 @@ def import_command(
     policy = configured_policy()
     try:
         # Streamed: the file is read line by line while its rows are written.
-        # In short transactions: serving and ingest go on meanwhile (service.import_staged).
+        # In short transactions: serving and ingest go on meanwhile (importing.import_staged).
         # No prebuilt match index: it would live in this process, not in the server's.
         with open_list_file(file) as handle:
             records = iter_records(file_lines(handle), profile, map_, reason)
-            result = service.import_staged(list_name=name, parsed=records, actor=actor,
+            result = importing.import_staged(list_name=name, parsed=records, actor=actor,
                                            policy=policy, file_name=file.name,
                                            force_reason=force_reason, prebuild=False)
     except (ProfileError, service.HotlistError) as error:
         with unit_of_work() as session:
-            service.record_import_refusal(session, list_name=name, file_name=file.name,
+            importing.record_import_refusal(session, list_name=name, file_name=file.name,
                                           error=error, actor=actor)
         raise fail(f"{file}: {error}; the active list is unchanged") from error
     console.print(f"[bold]{name}[/]: {result.loaded} entries loaded (generation"

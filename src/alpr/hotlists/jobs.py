@@ -8,7 +8,7 @@ ones to `refused/`, each with a time stamp; the active list is kept when a file 
 an ALPR Administrator may then load the refused file with `alpr hotlists import
 --force-reason`). The `hotlist-cancellation-notify` job sends the notices of records in
 error (hotlists.cancellations). The files are imported after the job's run commits, each in short
-transactions of its own (service.import_staged); the purge job also deletes the rows an
+transactions of its own (importing.import_staged); the purge job also deletes the rows an
 import that died left behind.
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from alpr.audit.events import AuditEvent, Outcome
 from alpr.audit.service import record
 from alpr.db.session import unit_of_work
-from alpr.hotlists import cancellations, service
+from alpr.hotlists import cancellations, importing, service
 from alpr.hotlists.models import HotList
 from alpr.hotlists.profiles import Profile, ProfileError, file_lines, iter_records, open_list_file
 from alpr.hotlists.webhooks import deliver_due
@@ -60,7 +60,7 @@ def find_drop_files(session: Session, context: JobContext) -> str:
 
 
 def import_drop_folder(context: JobContext) -> str:
-    """Import each file noted, in short transactions of its own (service.import_staged), so
+    """Import each file noted, in short transactions of its own (importing.import_staged), so
     ingest goes on meanwhile; one file's refusal never undoes another's import."""
     inbox = context.settings.hotlist_inbox
     done = []
@@ -75,10 +75,10 @@ def import_drop_folder(context: JobContext) -> str:
             with open_list_file(path) as handle:  # streamed, as the CLI does
                 records = iter_records(file_lines(handle), drop.profile, [],
                                        today=context.now.date())
-                result = service.import_staged(
+                result = importing.import_staged(
                     list_name=drop.list_name, parsed=records, actor=JOB_ACTOR,
                     policy=context.policy, file_name=path.name, now=context.now)
-        except service.ImportBusy as error:  # left in the inbox for the next run
+        except importing.ImportBusy as error:  # left in the inbox for the next run
             done.append(f"{path.name}: not now ({error})")
             continue
         except (ProfileError, service.HotlistError) as error:

@@ -369,17 +369,28 @@ def iter_csv(
         raise ProfileError("map a reason column or give a default reason")
     if default_reason and find_control_character(default_reason):
         raise ProfileError(f"reason: {find_control_character(default_reason)}")
-    reader = csv.DictReader(chunks)
+    # One record per physical line: a stray quote must not swallow the lines after it into
+    # one field (csv's multi-line fields), losing the good records there.
+    number = 0
     try:
-        missing = [column for column in mapping.values()
-                   if column not in (reader.fieldnames or [])]
-        if missing:
-            raise ProfileError(f"columns not in the header: {missing}")
-        for row in reader:
-            yield _csv_record(reader.line_num, row, mapping, default_reason)
+        header: list[str] = []
+        for number, line in enumerate(chunks, start=1):
+            values = next(csv.reader([line]), [])
+            if not values:
+                continue  # a blank line
+            if not header:
+                header = values
+                missing = [column for column in mapping.values() if column not in header]
+                if missing:
+                    raise ProfileError(f"columns not in the header: {missing}")
+                continue
+            yield _csv_record(number, dict(zip(header, values, strict=False)), mapping,
+                              default_reason)
     except csv.Error as error:
         # e.g. a field over csv.field_size_limit(): the file is refused, naming the line.
-        raise ProfileError(f"line {reader.line_num + 1}: {error}") from error
+        raise ProfileError(f"line {number}: {error}") from error
+    if not header:
+        raise ProfileError(f"columns not in the header: {sorted(set(mapping.values()))}")
 
 
 def _csv_record(number: int, row: dict[str, str | None], mapping: Mapping[str, str],

@@ -28,7 +28,7 @@ from alpr.cameras.service import get_camera
 from alpr.config import get_settings
 from alpr.db.base import utcnow
 from alpr.db.session import unit_of_work
-from alpr.hotlists import service
+from alpr.hotlists import importing, service
 from alpr.hotlists.models import EntryStatus
 from alpr.hotlists.profiles import Profile, ProfileError, file_lines, iter_records
 from alpr.hotlists.snapshot import signature, snapshot_body
@@ -149,7 +149,7 @@ async def import_file(
 
     def run() -> ImportOut:
         # Parsing and writing a state-wide list takes seconds: a worker thread does it, in
-        # short transactions (service.import_staged), so ingest and /health keep answering
+        # short transactions (importing.import_staged), so ingest and /health keep answering
         # meanwhile (issue 18.7). It reads the spooled upload line by line: memory holds a
         # batch, never the file.
         try:
@@ -157,15 +157,15 @@ async def import_file(
             # The gate bounded the body by ALPR_MAX_UPLOAD_BYTES; the same bound here.
             lines = file_lines(file.file, max_bytes=get_settings().max_upload_bytes)
             records = iter_records(lines, profile, mapping or [], reason)
-            result = service.import_staged(list_name=name, parsed=records,
+            result = importing.import_staged(list_name=name, parsed=records,
                                            actor=principal.actor, policy=policy,
                                            file_name=file_name, force_reason=force_reason)
         except (ProfileError, service.HotlistError) as error:
             with unit_of_work() as session:
-                service.record_import_refusal(session, list_name=name, file_name=file_name,
+                importing.record_import_refusal(session, list_name=name, file_name=file_name,
                                               error=error, actor=principal.actor,
                                               organization=principal.organization)
-            if isinstance(error, service.ImportBusy):
+            if isinstance(error, importing.ImportBusy):
                 raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
             raise unprocessable(error) from error
         return ImportOut(list_name=name, generation=result.generation, loaded=result.loaded,

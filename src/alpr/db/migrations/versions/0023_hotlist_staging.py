@@ -3,7 +3,7 @@
 - `hotlists.staging_generation`: the generation an import is writing, in short committed
   batches that no reader sees (readers keep to `hotlists.generation`); null when none is.
 - `hotlists.staging_since`: when that import last wrote a batch; a claim older than
-  `service.STALE_CLAIM` belongs to a dead process and the next import takes it over.
+  `generations.STALE_CLAIM` belongs to a dead process and the next import takes it over.
 
 Revision ID: 0023
 Revises: 0022
