@@ -72,8 +72,9 @@ def staged(policy: Policy, plates: list[str], **kw: Any) -> importing.ImportResu
 def rows_by_generation(database: Database) -> dict[int, int]:
     """Every row of the list, staged or not, counted by generation."""
     with database.unit_of_work() as session:
-        return dict(session.execute(select(HotListEntry.generation, func.count())  # type: ignore[arg-type]
-                                    .group_by(HotListEntry.generation)).all())
+        rows = session.execute(select(HotListEntry.generation, func.count())
+                               .group_by(HotListEntry.generation)).tuples()
+        return {generation: count for generation, count in rows}
 
 
 def the_list(database: Database) -> tuple[int, int | None]:
