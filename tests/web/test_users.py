@@ -177,8 +177,9 @@ def test_administrator_registers_a_device_that_then_signs_in_and_revokes_it(
 
     page.reload()
     row = page.locator("#devices").get_by_role("row").filter(has_text="MDC unit 31")
+    row.locator("summary").click()
     row.get_by_label("Reason for revoking MDC unit 31").fill("stolen with the car")
-    row.get_by_role("button", name="Revoke").click()
+    row.get_by_role("button", name="Revoke", exact=True).click()
     expect(page.locator("#flash")).to_contain_text("revoked")
     expect(page.locator("#devices").get_by_role("row").filter(has_text="MDC unit 31")
            ).to_contain_text("revoked")
