@@ -73,7 +73,7 @@ def rows_by_generation(database: Database) -> dict[int, int]:
     """Every row of the list, staged or not, counted by generation."""
     with database.unit_of_work() as session:
         rows = session.execute(select(HotListEntry.generation, func.count())
-                               .group_by(HotListEntry.generation)).tuples()
+                               .group_by(HotListEntry.generation))
         return {generation: count for generation, count in rows}
 
 
