@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from rich.table import Table
 
 from alpr.api.app import create_app
 from alpr.api.deps import Principal, current_principal
+from alpr.broker.local import free_port
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.db.base import utcnow
@@ -39,13 +39,6 @@ from alpr.users.permissions import Permission
 
 READS = 40
 console = Console()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def main() -> None:

@@ -17,7 +17,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from sqlalchemy.engine import make_url
 
 from alpr.api.app import create_app
 from alpr.api.deps import Principal, current_principal
+from alpr.broker.local import free_port
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.config import normalize_database_url
@@ -134,13 +134,6 @@ def reference(path: Path) -> tuple[float, float]:
         for _ in iter_records(file_lines(handle), Profile.CLEW_SVS, []):
             pass
     return read, time.perf_counter() - started
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def under_load(url: str, path: Path) -> tuple[float, list[float], list[float], int]:

@@ -21,12 +21,13 @@ import pytest
 from sqlalchemy import select
 
 from alpr.broker.connection import connect
+from alpr.broker.local import free_port
 from alpr.broker.streams import names
 from alpr.config import get_settings
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database
 from alpr.jobs.models import JobState
-from tests.web.conftest import ROOT, free_port
+from tests.web.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
 UNITS = sorted(DEPLOY.glob("*.service"))

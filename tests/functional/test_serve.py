@@ -15,10 +15,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
+from alpr.broker.local import free_port
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database
 from alpr.jobs.models import JobState
-from tests.web.conftest import ROOT, free_port
+from tests.web.conftest import ROOT
 
 
 @contextmanager

@@ -6,7 +6,6 @@ SQLite and on PostgreSQL (a schema of its own, really committed, dropped afterwa
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import pytest
 import uvicorn
 
 from alpr.api.app import create_app
+from alpr.broker.local import free_port
 from alpr.config import get_settings
 from alpr.db.migrate import upgrade
 from alpr.db.session import Database, create_db_engine, set_database
@@ -26,13 +26,6 @@ from alpr.policy import Policy, default_policy
 from alpr.users.permissions import Role
 from tests.conftest import drop_postgresql_schema, postgresql_schema_engine
 from tests.helpers import PASSWORD, active_user, workstation
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from alpr.broker.local import free_port
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
 from alpr.db.base import utcnow
@@ -50,13 +50,6 @@ def committed() -> Iterator[tuple[Database, str]]:
         set_database(None)
         engine.dispose()
         drop_postgresql_schema(schema)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Server:

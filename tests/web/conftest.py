@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from alpr.broker.local import free_port
 from alpr.cameras.models import CameraKind
 from alpr.cameras.schemas import CameraIn
 from alpr.cameras.service import register_camera
@@ -48,13 +48,6 @@ def chromium_path() -> str:
     if not found:
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
