@@ -75,16 +75,23 @@ def active_user(database: Database, username: str, roles: Sequence[Role], *,
     return secret
 
 
+def session_token(database: Database, username: str, roles: Sequence[Role], *,
+                  policy: Policy | None = None, agency: str = "Test PD") -> str:
+    """An active, trained account signed in from this test's workstation: its token."""
+    policy = policy or default_policy()
+    secret = active_user(database, username, roles, policy=policy, agency=agency)
+    now = utcnow()
+    with database.unit_of_work() as session:
+        result = login(session, username=username, password=PASSWORD,
+                       code=pyotp.TOTP(secret).at(now), policy=policy, now=now,
+                       device_token=workstation(database))
+    assert result.token, result.refused
+    return result.token
+
+
 def cli_login(database: Database, username: str = "operator",
               roles: tuple[Role, ...] = (Role.SYSTEM_ADMINISTRATOR, Role.ALPR_ADMINISTRATOR)
               ) -> str:
     """An active, trained account logged in for the CLI (as `alpr login` would)."""
-    secret = active_user(database, username, roles)
-    now = utcnow()
-    with database.unit_of_work() as session:
-        result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now,
-                       device_token=workstation(database))
-    assert result.token, result.refused
-    save_token(result.token)
+    save_token(session_token(database, username, roles))
     return f"user:{username}"

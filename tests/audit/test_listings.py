@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -17,10 +16,8 @@ from alpr.api.app import create_app
 from alpr.audit.models import AuditEntry
 from alpr.db.base import utcnow
 from alpr.db.session import Database
-from alpr.policy import default_policy
-from alpr.users.auth import login
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user, workstation
+from tests.helpers import CameraFactory, session_token
 
 SVS = "DATE11/23/2026 09:00\nABC123  CA0120260101\nTOTAL RECORD 0000001\n"
 
@@ -30,12 +27,7 @@ def clients(database: Database, make_camera: CameraFactory
             ) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
     _, camera_key = make_camera("cam-1")
     roles = [r for r in Role if r is not Role.CAMERA]
-    secret = active_user(database, "lee", roles)
-    now = utcnow()
-    with database.unit_of_work() as session:
-        token = login(session, username="lee", password=PASSWORD,
-                      code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now,
-                      device_token=workstation(database)).token
+    token = session_token(database, "lee", roles)
     with TestClient(create_app()) as client:
         yield client, {"Authorization": f"Bearer {token}"}, {
             "Authorization": f"Bearer {camera_key}"}

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -18,12 +17,13 @@ from typer.testing import CliRunner
 from alpr.api.app import create_app
 from alpr.audit.models import AuditEntry
 from alpr.cli import app as cli
-from alpr.db.base import utcnow
 from alpr.db.session import Database
-from alpr.policy import default_policy
-from alpr.users.auth import login
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user, cli_login, workstation
+from tests.helpers import (
+    CameraFactory,
+    cli_login,
+    session_token,
+)
 
 runner = CliRunner()
 TRUNCATED_SVS = "DATE11/23/2026 09:00\nXYZ999  CA0120260101\n"  # no TOTAL line
@@ -41,12 +41,7 @@ AGREEMENT = {"starts_at": "2026-01-01T00:00:00Z", "ends_at": "2027-01-01T00:00:0
 def setup(database: Database, make_camera: CameraFactory) -> Iterator[dict[str, Any]]:
     _, camera_key = make_camera("cam-1")
     roles = [r for r in Role if r is not Role.CAMERA]
-    secret = active_user(database, "walker", roles, agency="Walker PD")
-    now = utcnow()
-    with database.unit_of_work() as session:
-        token = login(session, username="walker", password=PASSWORD,
-                      code=pyotp.TOTP(secret).at(now), policy=default_policy(), now=now,
-                      device_token=workstation(database)).token
+    token = session_token(database, "walker", roles, agency="Walker PD")
     with TestClient(create_app()) as client:
         user = {"Authorization": f"Bearer {token}"}
         assert client.post("/api/v1/hotlists", headers=user,

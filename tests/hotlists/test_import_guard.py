@@ -16,7 +16,6 @@ from http.server import HTTPServer
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -28,7 +27,6 @@ from alpr.audit.events import AuditEvent
 from alpr.audit.models import AuditEntry
 from alpr.cli import app as cli
 from alpr.config import get_settings
-from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.hotlists.importing import ImportRefused, import_entries
 from alpr.hotlists.models import CancellationNotice, EntryStatus, ErrorFlag, HotListEntry
@@ -39,11 +37,14 @@ from alpr.jobs.registry import JobContext, load_all, run_job
 from alpr.policy import Policy, load_preset
 from alpr.reads.images import ImageStore
 from alpr.reads.service import IngestItem, ingest
-from alpr.users.auth import login
 from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
 from tests.cameras.test_field_units import FakeSmtp
-from tests.helpers import PASSWORD, CameraFactory, active_user, cli_login, workstation
+from tests.helpers import (
+    CameraFactory,
+    cli_login,
+    session_token,
+)
 from tests.hotlists.test_jobs_webhooks import Receiver
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -295,16 +296,9 @@ def test_the_daily_job_refuses_a_gutted_or_malformed_file(
     assert len(list((get_settings().hotlist_inbox / "refused").iterdir())) == 2
 
 
-def user_token(database: Database, username: str, roles: tuple[Role, ...],
-               policy: Policy) -> str:
+def user_token(database: Database, username: str, roles: tuple[Role, ...], policy: Policy) -> str:
     """An active, trained account under `policy`, signed in; its bearer token."""
-    secret = active_user(database, username, roles, policy=policy)
-    with database.unit_of_work() as session:
-        result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow(),
-                       device_token=workstation(database))
-    assert result.token, result.refused
-    return result.token
+    return session_token(database, username, roles, policy=policy)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -26,7 +25,6 @@ from alpr.audit.events import AuditEvent
 from alpr.audit.models import AuditEntry
 from alpr.cli import app as cli
 from alpr.config import get_settings
-from alpr.db.base import utcnow
 from alpr.db.session import Database
 from alpr.hotlists import responses
 from alpr.hotlists.importing import import_entries
@@ -47,10 +45,9 @@ from alpr.search.purpose import PurposeIn, validate_purpose
 from alpr.search.schemas import SearchQuery
 from alpr.sharing.incidents import record_incident
 from alpr.users import service as users
-from alpr.users.auth import login
 from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user, workstation
+from tests.helpers import CameraFactory, active_user, session_token
 from tests.reports.factories import share
 
 Y = 2025
@@ -131,15 +128,9 @@ def live_rows(database: Database) -> dict[str, int]:
         }
 
 
-def user_token(database: Database, username: str, roles: tuple[Role, ...],
-               policy: Policy) -> str:
-    secret = active_user(database, username, roles, policy=policy)
-    with database.unit_of_work() as session:
-        result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow(),
-                       device_token=workstation(database))
-    assert result.token, result.refused
-    return result.token
+def user_token(database: Database, username: str, roles: tuple[Role, ...], policy: Policy) -> str:
+    """An active, trained account under `policy`, signed in; its bearer token."""
+    return session_token(database, username, roles, policy=policy)
 
 
 def test_the_annual_report_is_the_same_after_retention_and_expiry(

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -38,10 +37,9 @@ from alpr.reads.service import IngestItem, ingest
 from alpr.retention.models import HoldRead
 from alpr.search import deleted_access
 from alpr.search.models import DeletedReadApproval
-from alpr.users.auth import login
 from alpr.users.cli_session import save_token
 from alpr.users.permissions import Role
-from tests.helpers import PASSWORD, CameraFactory, active_user, jpeg, workstation
+from tests.helpers import CameraFactory, jpeg, session_token
 
 LAPD = load_preset("lapd")
 OFFENSE = LAPD.search.logically_deleted_access_offenses[0]
@@ -61,13 +59,8 @@ class World:
 
 
 def token(database: Database, username: str, roles: tuple[Role, ...], policy: Policy) -> str:
-    secret = active_user(database, username, roles, policy=policy)
-    with database.unit_of_work() as session:
-        result = login(session, username=username, password=PASSWORD,
-                       code=pyotp.TOTP(secret).at(utcnow()), policy=policy, now=utcnow(),
-                       device_token=workstation(database))
-    assert result.token, result.refused
-    return result.token
+    """An active, trained account under `policy`, signed in; its bearer token."""
+    return session_token(database, username, roles, policy=policy)
 
 
 def retention_job(now: datetime | None = None) -> None:
